@@ -1,0 +1,1 @@
+"""The `scicat` command line: one entry point for every process and tool."""

@@ -1,0 +1,1 @@
+"""Domain layer shared by the worker and the API: settings, models, store, services."""

@@ -1,0 +1,1 @@
+"""Numbered, reversible MongoDB migrations and their runner."""

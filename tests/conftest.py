@@ -1,0 +1,8 @@
+"""Suite-wide fixtures. Each area keeps its fixtures in ``tests/fixtures/<area>.py``."""
+
+from __future__ import annotations
+
+pytest_plugins = [
+    "tests.fixtures.settings",
+    "tests.fixtures.smtp",
+]
