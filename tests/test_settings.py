@@ -41,3 +41,19 @@ def test_environment_is_read(monkeypatch):
 def test_unimplemented_settings_are_named():
     names = unimplemented_in_environment({"LDAP_URL": "ldap://x", "PORT": "1"})
     assert names == ["LDAP_URL"]
+
+
+def test_env_example_lists_only_real_settings():
+    """Every variable `.env.example` sets is one the Settings object reads."""
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parent.parent / ".env.example"
+    names = [
+        line.split("=", 1)[0]
+        for line in example.read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
+    assert names, ".env.example sets nothing"
+    unknown = [name for name in names if name not in Settings.model_fields]
+    assert unknown == []
+    Settings(_env_file=example)  # and the values parse
