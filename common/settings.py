@@ -131,6 +131,8 @@ class Settings(BaseSettings):
         extra="ignore",
         case_sensitive=True,
         populate_by_name=True,
+        # An empty variable means "unset", as SciCat reads them.
+        env_ignore_empty=True,
     )
 
     # --- HTTP ---------------------------------------------------------------
