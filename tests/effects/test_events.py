@@ -1,0 +1,102 @@
+"""Event publishing on the real broker: body, headers, persistence, outages."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+
+import aio_pika
+import pytest
+
+from common.effects.events import (
+    SOURCE_ID_HEADER,
+    AmqpEventPublisher,
+    Event,
+    EventAction,
+    NullEventPublisher,
+)
+
+pytestmark = pytest.mark.rabbit
+
+
+def _proxy_url(settings, port: int) -> str:
+    return settings.amqp_url.replace(f":{settings.RABBITMQ_PORT}/", f":{port}/")
+
+
+async def test_event_reaches_the_ingest_exchange_with_source_id(
+    settings_factory, event_listener
+):
+    settings = settings_factory()
+    publisher = AmqpEventPublisher(settings.amqp_url, settings.AMQP_NAMESPACE)
+    created = dt.datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=dt.UTC)
+    async with event_listener as listener:
+        await publisher.publish(
+            Event(
+                "dataset",
+                EventAction.CREATED,
+                {"_id": "p/1", "pid": "p/1", "createdAt": created},
+                source_id="msg-1",
+            )
+        )
+        message = await listener.next()
+        await publisher.close()
+
+    assert message.routing_key == "dataset.created"
+    assert message.headers[SOURCE_ID_HEADER] == "msg-1"
+    assert message.delivery_mode == aio_pika.DeliveryMode.PERSISTENT
+    assert message.content_type == "application/json"
+    assert json.loads(message.body) == {
+        "_id": "p/1",
+        "pid": "p/1",
+        "createdAt": "2026-01-02T03:04:05.678Z",
+    }
+
+
+async def test_outage_buffers_events_and_delivers_them_in_order_later(
+    settings_factory, event_listener, broker_proxy
+):
+    settings = settings_factory()
+    publisher = AmqpEventPublisher(
+        _proxy_url(settings, broker_proxy.port),
+        settings.AMQP_NAMESPACE,
+        max_backoff=0.2,
+    )
+    async with event_listener as listener:
+        await publisher.publish(Event("dataset", EventAction.CREATED, {"n": 0}))
+        assert (await listener.next()).routing_key == "dataset.created"
+
+        await broker_proxy.cut()
+        for n in range(1, 4):
+            # Never raises although the broker is unreachable.
+            await publisher.publish(Event("dataset", EventAction.UPDATED, {"n": n}))
+        assert publisher.pending == 3
+        assert listener.messages.empty()
+
+        await broker_proxy.start()
+        async with asyncio.timeout(10):
+            await publisher.drain()
+        bodies = [json.loads((await listener.next()).body)["n"] for _ in range(3)]
+        await publisher.close()
+
+    assert bodies == [1, 2, 3]
+
+
+async def test_full_buffer_drops_the_oldest_event_and_counts_it(settings_factory):
+    settings = settings_factory()
+    # Port 9 (discard) is closed: every connection attempt fails at once.
+    url = _proxy_url(settings, 9)
+    publisher = AmqpEventPublisher(
+        url, settings.AMQP_NAMESPACE, buffer_size=2, shutdown_grace=0.1
+    )
+    for n in range(3):
+        await publisher.publish(Event("dataset", EventAction.CREATED, {"n": n}))
+    assert publisher.pending == 2
+    assert publisher.dropped == 1
+    await publisher.close()
+
+
+async def test_null_publisher_accepts_events():
+    publisher = NullEventPublisher()
+    assert await publisher.publish(Event("dataset", EventAction.DELETED, {})) is None
+    await publisher.close()
