@@ -1,1 +1,1 @@
-"""The FastStream RabbitMQ ingestion worker: messages in, service calls, outcomes out."""
+"""The FastStream RabbitMQ ingestion worker: messages in, service calls out."""
