@@ -1,0 +1,121 @@
+"""Scientific metadata: SciCat's key encoding and its SI augmentation walk.
+
+Keys of ``scientificMetadata`` (and of sample ``sampleCharacteristics``) are
+stored URI-encoded, with ``.`` as ``%2E``, so that MongoDB accepts them and
+no key can start with ``$``. v3 responses decode them again.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+from urllib.parse import quote, unquote
+
+from common.units import UnitError, to_si
+
+logger = logging.getLogger(__name__)
+
+# encodeURIComponent leaves these unescaped (besides letters and digits).
+_URI_SAFE = "-_.!~*'()"
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def encode_key(key: str) -> str:
+    """``encodeURIComponent(key)`` with ``.`` also escaped; unchanged if unencodable."""
+    try:
+        encoded = quote(key, safe=_URI_SAFE, encoding="utf-8", errors="strict")
+    except UnicodeEncodeError:
+        # JavaScript throws on lone surrogates; SciCat then keeps the key.
+        return key
+    return encoded.replace(".", "%2E")
+
+
+def decode_key(key: str) -> str:
+    """``decodeURIComponent(key)`` with ``%2E`` as ``.``; unchanged if malformed."""
+    if "%" not in key:
+        return key
+    if _BAD_ESCAPE.search(key):
+        return key
+    try:
+        return unquote(key, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        return key
+
+
+def encode_keys(metadata: Any) -> Any:
+    """Encode every key through nested objects (not arrays); encoded keys stay."""
+    if not isinstance(metadata, dict):
+        return metadata
+    encoded: dict[str, Any] = {}
+    for key, value in metadata.items():
+        stored_key = encode_key(key) if decode_key(key) == key else key
+        encoded[stored_key] = encode_keys(value) if isinstance(value, dict) else value
+    return encoded
+
+
+def decode_keys(metadata: Any) -> Any:
+    """Decode every key through nested objects (not arrays), for v3 output."""
+    if not isinstance(metadata, dict):
+        return metadata
+    return {
+        decode_key(key): decode_keys(value) if isinstance(value, dict) else value
+        for key, value in metadata.items()
+    }
+
+
+def _quantity_keys(entry: dict[str, Any]) -> tuple[Any, Any, bool]:
+    """The entry's value and unit: the last ``v*`` and ``u*`` keys not ending in SI."""
+    value: Any = None
+    unit: Any = None
+    has_value = False
+    for key, item in entry.items():
+        if key.endswith("SI"):
+            continue
+        if key.startswith("u"):
+            unit = item
+        if key.startswith("v"):
+            value = item
+            has_value = True
+    return value, unit, has_value
+
+
+def _si_of(value: Any, unit: str) -> tuple[Any, Any]:
+    """SciCat's convertToSI: a number or a pair; on failure the input as it was."""
+    try:
+        if isinstance(value, list):
+            if len(value) != 2:
+                raise UnitError("a range needs exactly two values")
+            pair = [to_si(item, unit) for item in value]
+            return [si for si, _ in pair], pair[0][1]
+        return to_si(value, unit)
+    except UnitError as error:
+        logger.debug("no SI form", extra={"unit": unit, "reason": str(error)})
+        return value, unit
+
+
+def add_si_units(metadata: Any) -> Any:
+    """Add ``valueSI``/``unitSI`` to every quantity object, recursing into the rest.
+
+    A quantity is an object with a key starting with ``v`` and one starting
+    with ``u`` (neither ending in ``SI``) whose unit is a non-empty string.
+    """
+    if not isinstance(metadata, dict):
+        return metadata
+    augmented: dict[str, Any] = {}
+    for key, entry in metadata.items():
+        if not isinstance(entry, dict):
+            augmented[key] = entry
+            continue
+        value, unit, has_value = _quantity_keys(entry)
+        if has_value and isinstance(unit, str) and unit:
+            value_si, unit_si = _si_of(value, unit)
+            augmented[key] = {**entry, "valueSI": value_si, "unitSI": unit_si}
+        else:
+            augmented[key] = add_si_units(entry)
+    return augmented
+
+
+def prepare_for_storage(metadata: Any) -> Any:
+    """What SciCat does to incoming metadata: SI augmentation, then key encoding."""
+    return encode_keys(add_si_units(metadata))
