@@ -4,6 +4,9 @@ from __future__ import annotations
 
 pytest_plugins = [
     "tests.fixtures.settings",
+    "tests.fixtures.store",
     "tests.fixtures.smtp",
     "tests.fixtures.rabbit",
+    "tests.fixtures.accounts",
+    "tests.fixtures.api",
 ]
