@@ -1,0 +1,106 @@
+"""JSON Web Tokens as SciCat issues them: HS256 over ``JWT_SECRET``, ``exp`` required.
+
+Verification answers ``None`` for anything it cannot trust (bad signature,
+expired, another algorithm or ``alg: none``, malformed), so the edges treat the
+caller as anonymous rather than failing the request.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jwt
+
+from common import jsoncodec
+from common.errors import ConfigurationError
+from common.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+ALGORITHM = "HS256"
+SECRET_FILE_NAME = "jwt-secret"
+
+
+class TokenCodec:
+    """Signs and verifies the API's tokens with one secret."""
+
+    def __init__(self, secret: str, *, expires_in: int) -> None:
+        if not secret:
+            raise ConfigurationError("JWT secret must not be empty")
+        self._secret = secret
+        self.expires_in = expires_in
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TokenCodec:
+        return cls(load_jwt_secret(settings), expires_in=settings.JWT_EXPIRES_IN)
+
+    def sign(
+        self,
+        claims: Mapping[str, Any],
+        *,
+        expires_in: int | None = None,
+        now: float | None = None,
+    ) -> str:
+        """A token holding ``claims`` (made JSON-safe) plus ``iat`` and ``exp``."""
+        issued = int(time.time() if now is None else now)
+        lifetime = self.expires_in if expires_in is None else expires_in
+        payload = jsoncodec.loads(jsoncodec.dumps(dict(claims)))
+        payload["iat"] = issued
+        payload["exp"] = issued + lifetime
+        return jwt.encode(payload, self._secret, algorithm=ALGORITHM)
+
+    def verify(self, token: str, leeway_seconds: float = 0) -> dict[str, Any] | None:
+        """The claims of a valid token, accepting ``leeway_seconds`` past ``exp``."""
+        if not token or not isinstance(token, str):
+            return None
+        try:
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[ALGORITHM],
+                leeway=leeway_seconds,
+                options={"require": ["exp"]},
+            )
+        except jwt.PyJWTError as exc:
+            logger.debug("token rejected", extra={"reason": type(exc).__name__})
+            return None
+        return claims if isinstance(claims, dict) else None
+
+
+def load_jwt_secret(settings: Settings) -> str:
+    """``JWT_SECRET``, or a random secret kept in the data folder (DESIGN §8).
+
+    The generated secret survives restarts, so tokens stay valid; it is only
+    fit for one host. Several API or worker processes need ``JWT_SECRET``.
+    """
+    if settings.JWT_SECRET:
+        return settings.JWT_SECRET
+
+    path = Path(settings.EMBEDDED_STORE_PATH) / SECRET_FILE_NAME
+    if path.exists():
+        secret = path.read_text(encoding="utf-8").strip()
+        if secret:
+            logger.warning(
+                "JWT_SECRET not set; using the secret kept in the data folder",
+                extra={"path": str(path)},
+            )
+            return secret
+
+    secret = secrets.token_urlsafe(48)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Created 0600 from the start, so the secret is never readable by others.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(secret)
+    os.chmod(path, 0o600)
+    logger.warning(
+        "JWT_SECRET not set; generated a random secret in the data folder",
+        extra={"path": str(path)},
+    )
+    return secret
