@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import asyncio
+import json
+
+import aio_pika
+import pytest
+from faststream.rabbit import RabbitMessage
+
+from ingest_worker.app import Worker, create_worker
+
+pytestmark = pytest.mark.rabbit
+
+
+@pytest.fixture
+async def worker_factory(rabbit_namespace):
+    """Build workers in the test's namespace; every one is stopped afterwards."""
+    workers: list[Worker] = []
+
+    def make(settings=None, setups=()):
+        worker = create_worker(settings or rabbit_namespace.settings, setups)
+        workers.append(worker)
+        return worker
+
+    yield make
+    for worker in workers:
+        await worker.stop()
+
+
+async def test_worker_connects_and_declares_the_topology(
+    worker_factory, rabbit_connection
+):
+    worker = worker_factory()
+
+    await worker.start()
+    await asyncio.wait_for(worker.wait_up(), 10)
+
+    assert worker.status.health()["status"] == "up"
+    channel = await rabbit_connection.channel()
+    for name in worker.topology.names().queues:
+        await channel.declare_queue(name, passive=True)
+
+
+async def test_setups_register_consumers_on_the_worker_queues(
+    worker_factory, rabbit_connection
+):
+    received: asyncio.Queue[tuple[str, dict]] = asyncio.Queue()
+
+    def register(worker: Worker) -> None:
+        queue = worker.topology.subscriber_queue("dataset.create")
+
+        @worker.broker.subscriber(queue)
+        async def on_dataset(message: RabbitMessage) -> None:
+            received.put_nowait((message.message_id, json.loads(message.body)))
+
+    worker = worker_factory(setups=[register])
+    await worker.start()
+    await asyncio.wait_for(worker.wait_up(), 10)
+
+    channel = await rabbit_connection.channel()
+    exchange = await channel.get_exchange(worker.topology.ingest_exchange)
+    await exchange.publish(
+        aio_pika.Message(b'{"pid": "p1"}', message_id="m-7"),
+        routing_key="dataset.create",
+    )
+
+    assert await asyncio.wait_for(received.get(), 10) == ("m-7", {"pid": "p1"})
+
+
+async def test_prefetch_bounds_unacknowledged_deliveries(
+    rabbit_settings_factory, worker_factory, rabbit_connection
+):
+    settings = rabbit_settings_factory(INGEST_PREFETCH=3)
+    holding: list[RabbitMessage] = []
+    three_held = asyncio.Event()
+    release = asyncio.Event()
+
+    def register(worker: Worker) -> None:
+        queue = worker.topology.subscriber_queue("job.create")
+
+        @worker.broker.subscriber(queue)
+        async def hold(message: RabbitMessage) -> None:
+            holding.append(message)
+            if len(holding) == 3:
+                three_held.set()
+            await release.wait()
+
+    worker = worker_factory(settings, setups=[register])
+    await worker.start()
+    await asyncio.wait_for(worker.wait_up(), 10)
+    channel = await rabbit_connection.channel()
+    exchange = await channel.get_exchange(worker.topology.ingest_exchange)
+    for number in range(10):
+        await exchange.publish(
+            aio_pika.Message(b"{}", message_id=str(number)), routing_key="job.create"
+        )
+
+    await asyncio.wait_for(three_held.wait(), 10)
+    # Let the broker deliver more if the limit were not there.
+    await asyncio.sleep(0.3)
+    assert len(holding) == 3
+    release.set()
+
+
+async def test_stop_is_clean_and_repeatable(worker_factory):
+    worker = worker_factory()
+    await worker.start()
+    await asyncio.wait_for(worker.wait_up(), 10)
+
+    await worker.stop()
+    await worker.stop()
+
+    assert worker.broker.running is False
