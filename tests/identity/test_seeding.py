@@ -10,7 +10,6 @@ from bson import ObjectId
 from common.errors import ConfigurationError
 from common.identity.passwords import check_password, hash_password
 from common.identity.seeding import seed_functional_accounts
-from tests.fixtures.accounts import MemoryStore
 
 
 async def test_users_are_local_with_bcrypt_hashes(accounts):
@@ -82,14 +81,15 @@ async def test_reseeding_restores_the_identity_groups(accounts):
     assert identity["profile"]["accessGroups"] == ["group1"]
 
 
-async def test_static_access_groups_join_the_identity(settings_factory, tmp_path):
+async def test_static_access_groups_join_the_identity(
+    settings_factory, tmp_path, store
+):
     path = tmp_path / "accounts.json"
     path.write_text(
         json.dumps(
             [{"username": "svc", "email": "svc@x", "password": "pw", "role": "r"}]
         )
     )
-    store = MemoryStore()
     settings = settings_factory(
         FUNCTIONAL_ACCOUNTS_FILE=path, ACCESS_GROUPS_STATIC_VALUES="ess, ,staff"
     )
@@ -98,8 +98,9 @@ async def test_static_access_groups_join_the_identity(settings_factory, tmp_path
     assert identity["profile"]["accessGroups"] == ["r", "ess", "staff"]
 
 
-async def test_no_file_seeds_nothing_with_a_warning(settings_factory, tmp_path, caplog):
-    store = MemoryStore()
+async def test_no_file_seeds_nothing_with_a_warning(
+    settings_factory, tmp_path, caplog, store
+):
     settings = settings_factory(FUNCTIONAL_ACCOUNTS_FILE=tmp_path / "missing.json")
     assert await seed_functional_accounts(store, settings) == 0
     assert await store.collection("User").count_documents({}) == 0
@@ -116,18 +117,19 @@ async def test_no_file_seeds_nothing_with_a_warning(settings_factory, tmp_path, 
     ],
 )
 async def test_invalid_file_is_a_configuration_error(
-    settings_factory, tmp_path, content
+    settings_factory, tmp_path, content, store
 ):
     path = tmp_path / "accounts.json"
     path.write_text(content)
     with pytest.raises(ConfigurationError, match="functional accounts file"):
         await seed_functional_accounts(
-            MemoryStore(), settings_factory(FUNCTIONAL_ACCOUNTS_FILE=path)
+            store, settings_factory(FUNCTIONAL_ACCOUNTS_FILE=path)
         )
 
 
-async def test_existing_user_found_by_email_is_reused(settings_factory, tmp_path):
-    store = MemoryStore()
+async def test_existing_user_found_by_email_is_reused(
+    settings_factory, tmp_path, store
+):
     await store.collection("User").insert_one(
         {"_id": ObjectId(), "username": "old-name", "email": "svc@x", "password": "h"}
     )
