@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 SUBCOMMANDS = (
     "cli.serve",
+    "cli.migrate",
 )
 
 

@@ -13,7 +13,7 @@ import logging
 import os
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -147,6 +147,9 @@ class Settings(BaseSettings):
     MONGODB_URI: str | None = None
     EMBEDDED_STORE_PATH: Path = Path("var")
     STORE_QUERY_TIMEOUT_MS: int = 5000
+    # SQLite `synchronous` of the embedded store: "normal" survives a killed
+    # process, "full" also a power cut (slower commits).
+    EMBEDDED_STORE_SYNC: Literal["normal", "full"] = "normal"
 
     # --- RabbitMQ -----------------------------------------------------------
     RABBITMQ_ENABLED: YesNo = False

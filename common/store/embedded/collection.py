@@ -1,0 +1,1002 @@
+"""One collection of the embedded store, behind PyMongo's async collection API.
+
+Documents live in memory in mongomock's layout (naive UTC dates), filed by
+``_id`` in insertion order; every index declared by a migration has a hash
+map beside them. Reads are answered from the maps where a filter allows it
+and from mongomock's engine otherwise. Writes are applied in memory, checked
+against the unique maps first, and then awaited until the journal has
+committed them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import heapq
+import itertools
+import logging
+import time
+from collections.abc import (
+    AsyncIterator,
+    Callable,
+    Hashable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
+from typing import TYPE_CHECKING, Any, Self
+
+import bson
+from bson.codec_options import CodecOptions
+from bson.errors import BSONError
+from bson.objectid import ObjectId
+from pymongo.results import (
+    DeleteResult,
+    InsertManyResult,
+    InsertOneResult,
+    UpdateResult,
+)
+
+from common.errors import (
+    DuplicateKeyError,
+    StoreError,
+    StoreQueryError,
+    StoreUnavailableError,
+)
+from common.store.embedded import mongomock_api as mm
+from common.store.embedded.engine import EngineCollection, QueryTimeout
+from common.store.embedded.indexes import (
+    MISSING,
+    HashIndex,
+    IndexSpec,
+    document_key,
+    path_values,
+)
+from common.store.embedded.journal import (
+    Change,
+    CollectionChange,
+    Entry,
+    IndexChange,
+    JournalError,
+)
+from common.store.embedded.text import (
+    parse_text_operator,
+    split_text_clause,
+    strings_in,
+)
+from common.store.errors import duplicate_key, translate_engine
+from common.store.interface import (
+    Document,
+    Filter,
+    IndexKeys,
+    Projection,
+    SortSpec,
+)
+
+if TYPE_CHECKING:
+    from common.store.embedded.store import EmbeddedStore
+
+logger = logging.getLogger(__name__)
+
+AWARE: CodecOptions[Document] = CodecOptions(tz_aware=True, tzinfo=dt.UTC)
+NAIVE: CodecOptions[Document] = CodecOptions(tz_aware=False)
+_INDEX_OPTIONS = {"unique", "sparse", "name", "expireAfterSeconds"}
+_IGNORED_INDEX_OPTIONS = {"background"}
+
+
+def export(document: Mapping[str, Any]) -> Document:
+    """A caller-owned copy of a stored document, dates tz-aware UTC."""
+    return bson.decode(bson.encode(document), codec_options=AWARE)
+
+
+def _aware(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _aware(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_aware(v) for v in value]
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value
+
+
+def normalize(document: Mapping[str, Any]) -> tuple[bytes, Document]:
+    """BSON-encode a document (MongoDB's validation) and the stored form of it."""
+    try:
+        raw = bson.encode(document)
+    except (BSONError, TypeError, ValueError, OverflowError) as exc:
+        raise StoreQueryError(f"document cannot be stored: {exc}") from exc
+    return raw, bson.decode(raw, codec_options=NAIVE)
+
+
+def _id_bytes(document_id: Any) -> bytes:
+    return bson.encode({"_id": document_id})
+
+
+def _check_document(document: Mapping[str, Any]) -> None:
+    if not isinstance(document, Mapping):
+        raise StoreQueryError("a document must be a mapping")
+    for key in document:
+        if not isinstance(key, str):
+            raise StoreQueryError("document keys must be strings")
+        if key.startswith("$"):
+            raise StoreQueryError(f"field names must not start with '$': {key}")
+    if isinstance(document.get("_id"), list):
+        raise StoreQueryError("_id cannot be an array")
+
+
+def _check_update(update: Any) -> None:
+    if isinstance(update, list):
+        if not all(isinstance(stage, Mapping) for stage in update):
+            raise StoreQueryError("an update pipeline is a list of stages")
+        return
+    if not isinstance(update, Mapping) or not update:
+        raise StoreQueryError("update must be a non-empty document of operators")
+    if not all(isinstance(k, str) and k.startswith("$") for k in update):
+        raise StoreQueryError("update only works with $ operators")
+
+
+def _sort_list(key_or_list: SortSpec, direction: int | None = None) -> list[Any]:
+    if key_or_list is None:
+        return []
+    if isinstance(key_or_list, str):
+        return [(key_or_list, 1 if direction is None else direction)]
+    if isinstance(key_or_list, Mapping):
+        return list(key_or_list.items())
+    return [tuple(item) for item in key_or_list]
+
+
+class EmbeddedCollection:
+    """A named collection of the embedded store (PyMongo ``AsyncCollection`` API)."""
+
+    def __init__(self, store: EmbeddedStore, engine: EngineCollection) -> None:
+        self._store = store
+        self._engine = engine
+        self._specs: dict[str, IndexSpec] = {}
+        self._hash: dict[str, HashIndex] = {}
+        self._order: dict[Hashable, int] = {}
+        self._sequence = itertools.count()
+        self.exists = False
+        engine.attach(self._hash, self._order)
+
+    @property
+    def name(self) -> str:
+        return str(self._engine.name)
+
+    @property
+    def _documents(self) -> dict[Hashable, Document]:
+        return self._engine.documents
+
+    def __repr__(self) -> str:
+        return f"EmbeddedCollection({self.name!r})"
+
+    # --- loading (start-up) -------------------------------------------------
+
+    def load_index(self, spec: IndexSpec) -> None:
+        self._specs[spec.name] = spec
+        self.exists = True
+
+    def load_document(self, document: Document) -> None:
+        key = document_key(document["_id"])
+        self._documents[key] = document
+        self._order[key] = next(self._sequence)
+        self.exists = True
+
+    def build_indexes(self) -> None:
+        for spec in self._specs.values():
+            if spec.is_hashable:
+                self._hash[spec.name] = self._build(spec, strict=False)
+
+    def _build(self, spec: IndexSpec, *, strict: bool) -> HashIndex:
+        index = HashIndex(spec)
+        for key, document in self._documents.items():
+            entries = index.keys_of(document)
+            if strict and spec.unique:
+                clash = index.conflicts(key, entries)
+                if clash is not None:
+                    raise self._duplicate(index, clash)
+            index.add(key, entries)
+        return index
+
+    # --- reads --------------------------------------------------------------
+
+    async def find_one(
+        self,
+        filter: Filter | None = None,
+        projection: Projection = None,
+        *,
+        sort: SortSpec = None,
+        skip: int = 0,
+        max_time_ms: int | None = None,
+    ) -> Document | None:
+        if filter is not None and not isinstance(filter, Mapping):
+            filter = {"_id": filter}
+        found = self._find(filter, projection, _sort_list(sort), skip, 1, max_time_ms)
+        return found[0] if found else None
+
+    def find(
+        self,
+        filter: Filter | None = None,
+        projection: Projection = None,
+        *,
+        sort: SortSpec = None,
+        skip: int = 0,
+        limit: int = 0,
+        max_time_ms: int | None = None,
+    ) -> EmbeddedCursor:
+        return EmbeddedCursor(
+            self, filter, projection, _sort_list(sort), skip, limit, max_time_ms
+        )
+
+    async def count_documents(
+        self,
+        filter: Filter,
+        *,
+        skip: int = 0,
+        limit: int = 0,
+        max_time_ms: int | None = None,
+    ) -> int:
+        with self._engine_call(max_time_ms):
+            prepared = self._prepare_filter(filter)
+            found = None if not prepared else self._engine.plan(prepared)
+            if not prepared:
+                total = len(self._documents)
+            elif found is not None and found.exact:
+                total = len(found.keys)
+            else:
+                total = sum(1 for _ in self._engine._iter_documents(prepared))
+        total = max(0, total - skip)
+        return min(total, limit) if limit else total
+
+    async def estimated_document_count(self) -> int:
+        return len(self._documents)
+
+    async def distinct(
+        self, key: str, filter: Filter | None = None, *, max_time_ms: int | None = None
+    ) -> list[Any]:
+        with self._engine_call(max_time_ms):
+            prepared = self._prepare_filter(filter or {})
+            values: list[Any] = []
+            for document in self._engine._iter_documents(prepared):
+                for value in path_values(document, key.split(".")):
+                    if value is not MISSING and value not in values:
+                        values.append(value)
+        return list(_aware(values))
+
+    async def aggregate(
+        self, pipeline: Sequence[Mapping[str, Any]], *, max_time_ms: int | None = None
+    ) -> EmbeddedCommandCursor:
+        if not isinstance(pipeline, Sequence) or not all(
+            isinstance(stage, Mapping) and len(stage) == 1 for stage in pipeline
+        ):
+            raise StoreQueryError("a pipeline is a list of one-key stages")
+        stages = list(pipeline)
+        with self._engine_call(max_time_ms):
+            match: Mapping[str, Any] = {}
+            if stages and "$match" in stages[0]:
+                match = stages.pop(0)["$match"]
+                if not isinstance(match, Mapping):
+                    raise StoreQueryError("$match takes a document")
+            prepared = self._prepare_filter(match)
+            source = [
+                bson.decode(bson.encode(d), codec_options=NAIVE)
+                for d in self._engine._iter_documents(prepared)
+            ]
+            stages = mm.naive_dates(stages)
+            result = mm.process_pipeline(source, self._engine.database, stages)
+        return EmbeddedCommandCursor([_aware(doc) for doc in result])
+
+    def _find(
+        self,
+        filter: Filter | None,
+        projection: Projection,
+        sort: list[Any],
+        skip: int,
+        limit: int,
+        max_time_ms: int | None,
+    ) -> list[Document]:
+        if skip < 0 or limit < 0:
+            raise StoreQueryError("skip and limit must not be negative")
+        with self._engine_call(max_time_ms):
+            prepared = self._prepare_filter(filter or {})
+            matched = self._engine._iter_documents(prepared)
+            page = self._page(matched, sort, skip, limit)
+            return [self._project(document, projection) for document in page]
+
+    def _page(
+        self,
+        documents: Iterator[Document],
+        sort: list[Any],
+        skip: int,
+        limit: int,
+    ) -> Iterable[Document]:
+        keys = [(k, d) for k, d in sort if not isinstance(d, Mapping)]
+        if any(k == "$natural" for k, _ in keys):
+            if len(keys) > 1:
+                raise StoreQueryError("$natural cannot be combined with other keys")
+            ordered = list(documents)
+            if keys[0][1] < 0:
+                ordered.reverse()
+            return ordered[skip : skip + limit if limit else None]
+        if not keys:
+            stop = skip + limit if limit else None
+            return itertools.islice(documents, skip, stop)
+        for field_name, direction in keys:
+            if direction not in (1, -1) or field_name.startswith("$"):
+                raise StoreQueryError(f"bad sort specification for {field_name!r}")
+        sort_key = _sort_key(keys)
+        if limit:
+            return heapq.nsmallest(skip + limit, documents, key=sort_key)[skip:]
+        return sorted(documents, key=sort_key)[skip:]
+
+    def _project(self, document: Document, projection: Projection) -> Document:
+        if projection is None:
+            return export(document)
+        fields: Any = (
+            dict(projection)
+            if isinstance(projection, Mapping)
+            else mm.fields_list_to_dict(list(projection))
+        )
+        return export(self._engine.project(document, fields))
+
+    # --- writes -------------------------------------------------------------
+
+    async def insert_one(self, document: Document) -> InsertOneResult:
+        entries: list[Entry] = []
+        try:
+            inserted = self._insert(document, entries)
+        finally:
+            await self._persist(entries)
+        return InsertOneResult(inserted, acknowledged=True)
+
+    async def insert_many(
+        self, documents: Sequence[Document], ordered: bool = True
+    ) -> InsertManyResult:
+        if isinstance(documents, Mapping) or not documents:
+            raise StoreQueryError("insert_many takes a non-empty list of documents")
+        entries: list[Entry] = []
+        ids: list[Any] = []
+        failure: StoreError | None = None
+        try:
+            for document in documents:
+                try:
+                    ids.append(self._insert(document, entries))
+                except (DuplicateKeyError, StoreQueryError) as exc:
+                    failure = failure or exc
+                    if ordered:
+                        break
+        finally:
+            await self._persist(entries)
+        if failure is not None:
+            raise failure
+        return InsertManyResult(ids, acknowledged=True)
+
+    async def update_one(
+        self,
+        filter: Filter,
+        update: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+        upsert: bool = False,
+        *,
+        array_filters: Sequence[Mapping[str, Any]] | None = None,
+    ) -> UpdateResult:
+        outcome = await self._write_update(
+            filter, update, upsert, many=False, array_filters=array_filters
+        )
+        return outcome.result()
+
+    async def update_many(
+        self,
+        filter: Filter,
+        update: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+        upsert: bool = False,
+        *,
+        array_filters: Sequence[Mapping[str, Any]] | None = None,
+    ) -> UpdateResult:
+        outcome = await self._write_update(
+            filter, update, upsert, many=True, array_filters=array_filters
+        )
+        return outcome.result()
+
+    async def replace_one(
+        self, filter: Filter, replacement: Document, upsert: bool = False
+    ) -> UpdateResult:
+        outcome = await self._write_replace(filter, replacement, upsert, sort=[])
+        return outcome.result()
+
+    async def delete_one(self, filter: Filter) -> DeleteResult:
+        removed = await self._write_delete(filter, many=False, sort=[])
+        return DeleteResult({"n": len(removed), "ok": 1.0}, acknowledged=True)
+
+    async def delete_many(self, filter: Filter) -> DeleteResult:
+        removed = await self._write_delete(filter, many=True, sort=[])
+        return DeleteResult({"n": len(removed), "ok": 1.0}, acknowledged=True)
+
+    async def find_one_and_update(
+        self,
+        filter: Filter,
+        update: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+        projection: Projection = None,
+        sort: SortSpec = None,
+        upsert: bool = False,
+        return_document: bool = False,
+        *,
+        array_filters: Sequence[Mapping[str, Any]] | None = None,
+    ) -> Document | None:
+        outcome = await self._write_update(
+            filter,
+            update,
+            upsert,
+            many=False,
+            array_filters=array_filters,
+            sort=_sort_list(sort),
+        )
+        chosen = outcome.after if return_document else outcome.before
+        return None if chosen is None else self._project(chosen, projection)
+
+    async def find_one_and_replace(
+        self,
+        filter: Filter,
+        replacement: Document,
+        projection: Projection = None,
+        sort: SortSpec = None,
+        upsert: bool = False,
+        return_document: bool = False,
+    ) -> Document | None:
+        outcome = await self._write_replace(
+            filter, replacement, upsert, sort=_sort_list(sort)
+        )
+        chosen = outcome.after if return_document else outcome.before
+        return None if chosen is None else self._project(chosen, projection)
+
+    async def find_one_and_delete(
+        self, filter: Filter, projection: Projection = None, sort: SortSpec = None
+    ) -> Document | None:
+        removed = await self._write_delete(filter, many=False, sort=_sort_list(sort))
+        return self._project(removed[0], projection) if removed else None
+
+    async def drop(self) -> None:
+        self._documents.clear()
+        self._order.clear()
+        self._specs.clear()
+        self._hash.clear()
+        self.exists = False
+        await self._persist([CollectionChange(self.name, dropped=True)])
+
+    # --- indexes ------------------------------------------------------------
+
+    async def create_index(self, keys: IndexKeys, **kwargs: Any) -> str:
+        spec = self._index_spec(keys, kwargs)
+        existing = self._specs.get(spec.name)
+        if existing is not None:
+            if existing.information() != spec.information():
+                raise StoreQueryError(
+                    f"an index named {spec.name} exists with different options"
+                )
+            return spec.name
+        for other in self._specs.values():
+            if other.keys == spec.keys:
+                raise StoreQueryError(f"index {other.name} already covers these keys")
+            if other.is_text and spec.is_text:
+                raise StoreQueryError("only one text index per collection")
+        if spec.is_hashable:
+            self._hash[spec.name] = self._build(spec, strict=True)
+        self._specs[spec.name] = spec
+        record = bson.encode(spec.to_record())
+        entries = [*self._touch(), IndexChange(self.name, spec.name, record)]
+        if spec.expire_after_seconds is not None:
+            self.expire()
+        await self._persist(entries)
+        return spec.name
+
+    async def drop_index(self, index_or_name: str) -> None:
+        name = index_or_name
+        if not isinstance(name, str):
+            name = mm.index_name(mm.index_list(index_or_name))
+        if name == "_id_":
+            raise StoreQueryError("cannot drop the _id index")
+        if name not in self._specs:
+            raise StoreQueryError(f"index not found with name [{name}]")
+        del self._specs[name]
+        self._hash.pop(name, None)
+        await self._persist([IndexChange(self.name, name, None)])
+
+    async def index_information(self) -> dict[str, Any]:
+        info: dict[str, Any] = {"_id_": {"v": 2, "key": [("_id", 1)]}}
+        for name, spec in self._specs.items():
+            info[name] = spec.information()
+        return info
+
+    def index_specs(self) -> list[IndexSpec]:
+        return list(self._specs.values())
+
+    def _index_spec(self, keys: IndexKeys, options: dict[str, Any]) -> IndexSpec:
+        try:
+            key_list = (
+                list(keys.items()) if isinstance(keys, Mapping) else mm.index_list(keys)
+            )
+        except (TypeError, ValueError) as exc:
+            raise StoreQueryError(f"bad index keys: {exc}") from exc
+        if not key_list:
+            raise StoreQueryError("an index needs at least one key")
+        extra = {
+            k: v
+            for k, v in options.items()
+            if k not in _INDEX_OPTIONS | _IGNORED_INDEX_OPTIONS
+            and k != "partialFilterExpression"
+        }
+        ttl = options.get("expireAfterSeconds")
+        if ttl is not None and (
+            isinstance(ttl, bool) or not isinstance(ttl, int | float) or ttl < 0
+        ):
+            raise StoreQueryError("expireAfterSeconds must be a non-negative number")
+        partial = options.get("partialFilterExpression")
+        if partial is not None:
+            partial = mm.naive_dates(dict(partial))
+        return IndexSpec(
+            name=options.get("name") or mm.index_name(key_list),
+            keys=[(str(k), d) for k, d in key_list],
+            unique=bool(options.get("unique", False)),
+            sparse=bool(options.get("sparse", False)),
+            expire_after_seconds=ttl,
+            partial_filter=partial,
+            options=extra,
+        )
+
+    # --- TTL ----------------------------------------------------------------
+
+    def expire(self) -> list[Entry]:
+        """Delete documents past a TTL index's age; returns the journal entries."""
+        entries: list[Entry] = []
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        for spec in list(self._specs.values()):
+            if spec.expire_after_seconds is None or len(spec.keys) != 1:
+                continue
+            cutoff = now - dt.timedelta(seconds=float(spec.expire_after_seconds))
+            field_path = spec.keys[0][0].split(".")
+            expired = [
+                key
+                for key, document in self._documents.items()
+                if _expired(path_values(document, field_path), cutoff)
+            ]
+            for key in expired:
+                self._remove(key, entries)
+        if entries:
+            logger.info(
+                "expired documents removed",
+                extra={"collection": self.name, "count": len(entries)},
+            )
+        return entries
+
+    # --- internals ----------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _engine_call(self, max_time_ms: int | None) -> Iterator[None]:
+        """Run mongomock with a deadline and translate what it raises."""
+        self._store.check_open()
+        limit = self._store.query_timeout_ms if max_time_ms is None else max_time_ms
+        self._engine.deadline = time.monotonic() + limit / 1000 if limit else None
+        try:
+            yield
+        except QueryTimeout as exc:
+            raise StoreUnavailableError(
+                "query exceeded its time limit", details={"max_time_ms": limit}
+            ) from exc
+        except StoreError:
+            raise
+        except Exception as exc:
+            # Only what mongomock (or bson, or re) raised while evaluating the
+            # request is the request's fault; anything else is our bug.
+            if not _from_engine(exc):
+                raise
+            logger.info(
+                "store query refused",
+                extra={"collection": self.name, "error": str(exc)},
+            )
+            raise translate_engine(exc) from exc
+        finally:
+            self._engine.deadline = None
+
+    def _prepare_filter(self, filter: Filter | None) -> dict[str, Any]:
+        if filter is None:
+            return {}
+        if not isinstance(filter, Mapping):
+            raise StoreQueryError("a filter must be a document")
+        operand, rest = split_text_clause(filter)
+        prepared: dict[str, Any] = mm.naive_dates(rest)
+        if operand is None:
+            return prepared
+        ids = self._text_matches(parse_text_operator(operand))
+        text_clause = {"_id": {"$in": ids}}
+        if not prepared:
+            return text_clause
+        return {"$and": [text_clause, prepared]}
+
+    def _text_matches(self, query: Any) -> list[Any]:
+        spec = next((s for s in self._specs.values() if s.is_text), None)
+        if spec is None:
+            raise StoreQueryError("text index required for $text query")
+        paths = None
+        if not any(path == "$**" for path, _ in spec.keys):
+            paths = [path for path, direction in spec.keys if direction == "text"]
+        return [
+            document["_id"]
+            for document in self._documents.values()
+            if query.matches(strings_in(document, paths))
+        ]
+
+    def _touch(self) -> list[Entry]:
+        if self.exists:
+            return []
+        self.exists = True
+        return [CollectionChange(self.name, dropped=False)]
+
+    def _insert(self, document: Document, entries: list[Entry]) -> Any:
+        self._store.check_open()
+        _check_document(document)
+        if "_id" not in document:
+            # PyMongo sets the generated _id on the caller's document too.
+            document["_id"] = ObjectId()
+        raw, stored = normalize(document)
+        key = document_key(stored["_id"])
+        if key in self._documents:
+            raise duplicate_key(
+                f"E11000 duplicate key error collection: {self.name} index: _id_",
+                {"keyValue": {"_id": stored["_id"]}},
+            )
+        self._index(key, stored, None)
+        self._documents[key] = stored
+        self._order[key] = next(self._sequence)
+        entries.extend(self._touch())
+        entries.append(Change(self.name, _id_bytes(stored["_id"]), raw))
+        return document["_id"]
+
+    def _index(self, key: Hashable, document: Document, old: Document | None) -> None:
+        """Check unique maps, then file the document in every hash index."""
+        planned: list[tuple[HashIndex, tuple[Hashable, ...]]] = []
+        for index in self._hash.values():
+            entries = index.keys_of(document)
+            if index.spec.unique:
+                clash = index.conflicts(key, entries)
+                if clash is not None:
+                    raise self._duplicate(index, clash)
+            planned.append((index, entries))
+        for index, entries in planned:
+            index.remove(key)
+            index.add(key, entries)
+
+    def _duplicate(self, index: HashIndex, clash: Any) -> DuplicateKeyError:
+        values = {
+            path: _aware(value)
+            for path, value in zip(index.fields, clash, strict=False)
+        }
+        return duplicate_key(
+            f"E11000 duplicate key error collection: {self.name} "
+            f"index: {index.spec.name} dup key: {values}",
+            {"keyValue": values, "index": index.spec.name},
+        )
+
+    def _remove(self, key: Hashable, entries: list[Entry]) -> Document:
+        document = self._documents.pop(key)
+        self._order.pop(key, None)
+        for index in self._hash.values():
+            index.remove(key)
+        entries.append(Change(self.name, _id_bytes(document["_id"]), None))
+        return document
+
+    def _replace_stored(
+        self, key: Hashable, document: Document, entries: list[Entry]
+    ) -> Document:
+        raw, stored = normalize(document)
+        self._index(key, stored, self._documents[key])
+        self._documents[key] = stored
+        entries.append(Change(self.name, _id_bytes(stored["_id"]), raw))
+        return stored
+
+    def _targets(
+        self, filter: Filter, sort: list[Any], many: bool
+    ) -> tuple[dict[str, Any], list[Document]]:
+        with self._engine_call(0):
+            prepared = self._prepare_filter(filter)
+            matched = self._engine._iter_documents(prepared)
+            if sort:
+                return prepared, list(self._page(matched, sort, 0, 1))
+            if many:
+                return prepared, list(matched)
+            return prepared, list(itertools.islice(matched, 1))
+
+    async def _write_update(
+        self,
+        filter: Filter,
+        update: Any,
+        upsert: bool,
+        *,
+        many: bool,
+        array_filters: Sequence[Mapping[str, Any]] | None,
+        sort: list[Any] | None = None,
+    ) -> _Outcome:
+        _check_update(update)
+        if array_filters:
+            raise StoreQueryError(
+                "array_filters are not supported by the embedded store",
+                details={"limitation": True},
+            )
+        prepared, targets = self._targets(filter, sort or [], many)
+        update = mm.naive_dates(update)
+        outcome = _Outcome()
+        entries: list[Entry] = []
+        try:
+            with self._engine_call(0):
+                if not targets and upsert:
+                    self._upsert_update(prepared, update, outcome, entries)
+                for current in targets:
+                    self._update_document(current, prepared, update, outcome, entries)
+        finally:
+            await self._persist(entries)
+        return outcome
+
+    def _update_document(
+        self,
+        current: Document,
+        prepared: dict[str, Any],
+        update: Any,
+        outcome: _Outcome,
+        entries: list[Entry],
+    ) -> None:
+        outcome.matched += 1
+        if outcome.before is None:
+            outcome.before = current
+        changed = bson.decode(bson.encode(current), codec_options=NAIVE)
+        self._apply(changed, prepared, update, was_insert=False)
+        if changed.get("_id") != current["_id"]:
+            raise StoreQueryError("the (immutable) field '_id' cannot be altered")
+        key = document_key(current["_id"])
+        if changed == current:
+            outcome.after = outcome.after or current
+            return
+        stored = self._replace_stored(key, changed, entries)
+        outcome.modified += 1
+        outcome.after = outcome.after or stored
+
+    def _upsert_update(
+        self,
+        prepared: dict[str, Any],
+        update: Any,
+        outcome: _Outcome,
+        entries: list[Entry],
+    ) -> None:
+        seed = self._upsert_seed(prepared)
+        self._apply(seed, prepared, update, was_insert=True)
+        if "_id" not in seed:
+            seed["_id"] = ObjectId()
+        self._insert(seed, entries)
+        outcome.upserted_id = seed["_id"]
+        outcome.after = self._documents[document_key(seed["_id"])]
+
+    def _upsert_seed(self, prepared: dict[str, Any]) -> Document:
+        """The document an upsert starts from: the filter's equality fields."""
+        equalities = {k: v for k, v in prepared.items() if not k.startswith("$")}
+        for clause in prepared.get("$and", []):
+            if isinstance(clause, Mapping):
+                equalities.update(
+                    {k: v for k, v in clause.items() if not k.startswith("$")}
+                )
+        return self._engine.upsert_seed(equalities)
+
+    def _apply(
+        self, document: Document, spec: dict[str, Any], update: Any, was_insert: bool
+    ) -> None:
+        self._engine.apply_update(document, spec, update, was_insert=was_insert)
+
+    async def _write_replace(
+        self, filter: Filter, replacement: Document, upsert: bool, *, sort: list[Any]
+    ) -> _Outcome:
+        _check_document(replacement)
+        prepared, targets = self._targets(filter, sort, many=False)
+        outcome = _Outcome()
+        entries: list[Entry] = []
+        try:
+            if targets:
+                current = targets[0]
+                if "_id" in replacement and replacement["_id"] != current["_id"]:
+                    raise StoreQueryError(
+                        "the (immutable) field '_id' cannot be altered"
+                    )
+                new = {"_id": current["_id"], **replacement}
+                outcome.matched = 1
+                outcome.before = current
+                key = document_key(current["_id"])
+                if normalize(new)[1] != current:
+                    outcome.modified = 1
+                outcome.after = self._replace_stored(key, new, entries)
+            elif upsert:
+                new = dict(replacement)
+                if "_id" not in new:
+                    seed_id = self._upsert_seed(prepared).get("_id")
+                    new["_id"] = ObjectId() if seed_id is None else seed_id
+                self._insert(new, entries)
+                outcome.upserted_id = new["_id"]
+                outcome.after = self._documents[document_key(new["_id"])]
+        finally:
+            await self._persist(entries)
+        return outcome
+
+    async def _write_delete(
+        self, filter: Filter, *, many: bool, sort: list[Any]
+    ) -> list[Document]:
+        _, targets = self._targets(filter, sort, many)
+        entries: list[Entry] = []
+        removed = [self._remove(document_key(d["_id"]), entries) for d in targets]
+        await self._persist(entries)
+        return removed
+
+    async def _persist(self, entries: list[Entry]) -> None:
+        if not entries:
+            return
+        try:
+            await self._store.journal_submit(entries)
+        except JournalError as exc:
+            raise StoreUnavailableError(
+                "the embedded store could not write its file", details=str(exc)
+            ) from exc
+
+
+class _Outcome:
+    """What an update or replace did, for the result and find_one_and_* forms."""
+
+    def __init__(self) -> None:
+        self.matched = 0
+        self.modified = 0
+        self.upserted_id: Any = None
+        self.before: Document | None = None
+        self.after: Document | None = None
+
+    def result(self) -> UpdateResult:
+        raw: dict[str, Any] = {
+            "n": self.matched + (1 if self.upserted_id is not None else 0),
+            "nModified": self.modified,
+            "ok": 1.0,
+            "updatedExisting": self.matched > 0,
+        }
+        if self.upserted_id is not None:
+            raw["upserted"] = self.upserted_id
+        return UpdateResult(raw, acknowledged=True)
+
+
+def _expired(values: list[Any], cutoff: dt.datetime) -> bool:
+    dates = [v for v in values if isinstance(v, dt.datetime)]
+    return bool(dates) and min(dates) <= cutoff
+
+
+def _sort_key(keys: list[tuple[str, int]]) -> Callable[[Document], Any]:
+    if len(keys) == 1 and keys[0][1] == 1:
+        field_name = keys[0][0]
+        return lambda document: mm.sort_key(field_name, document)
+
+    def compare(left: Document, right: Document) -> int:
+        for field_name, direction in keys:
+            a = mm.sort_key(field_name, left)
+            b = mm.sort_key(field_name, right)
+            if a < b:
+                return -direction
+            if b < a:
+                return direction
+        return 0
+
+    return functools.cmp_to_key(compare)
+
+
+def _from_engine(exc: BaseException) -> bool:
+    """Whether an exception was raised inside mongomock (or by our text parser)."""
+    traceback = exc.__traceback__
+    while traceback is not None:
+        module = traceback.tb_frame.f_globals.get("__name__", "")
+        if module == "re" or module.startswith(("re.", "mongomock", "bson", "sre_")):
+            return True
+        traceback = traceback.tb_next
+    return isinstance(exc, mm.WriteError)
+
+
+class EmbeddedCursor:
+    """A find cursor; the query runs on the first fetch."""
+
+    def __init__(
+        self,
+        collection: EmbeddedCollection,
+        filter: Filter | None,
+        projection: Projection,
+        sort: list[Any],
+        skip: int,
+        limit: int,
+        max_time_ms: int | None,
+    ) -> None:
+        self._collection = collection
+        self._filter = filter
+        self._projection = projection
+        self._sort = sort
+        self._skip = skip
+        self._limit = limit
+        self._max_time_ms = max_time_ms
+        self._results: list[Document] | None = None
+        self._position = 0
+
+    def sort(self, key_or_list: SortSpec, direction: int | None = None) -> Self:
+        self._sort = _sort_list(key_or_list, direction)
+        return self
+
+    def skip(self, skip: int) -> Self:
+        self._skip = skip
+        return self
+
+    def limit(self, limit: int) -> Self:
+        self._limit = limit
+        return self
+
+    def max_time_ms(self, max_time_ms: int | None) -> Self:
+        self._max_time_ms = max_time_ms
+        return self
+
+    def _fetch(self) -> list[Document]:
+        if self._results is None:
+            self._results = self._collection._find(
+                self._filter,
+                self._projection,
+                self._sort,
+                self._skip,
+                self._limit,
+                self._max_time_ms,
+            )
+        return self._results
+
+    async def to_list(self, length: int | None = None) -> list[Document]:
+        results = self._fetch()
+        start = self._position
+        stop = len(results) if length is None else min(len(results), start + length)
+        self._position = stop
+        return results[start:stop]
+
+    def __aiter__(self) -> AsyncIterator[Document]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[Document]:
+        results = self._fetch()
+        while self._position < len(results):
+            self._position += 1
+            yield results[self._position - 1]
+
+    async def next(self) -> Document:
+        results = self._fetch()
+        if self._position >= len(results):
+            raise StopAsyncIteration
+        self._position += 1
+        return results[self._position - 1]
+
+    async def close(self) -> None:
+        self._results = []
+        self._position = 0
+
+
+class EmbeddedCommandCursor:
+    """An aggregation result, already computed."""
+
+    def __init__(self, documents: list[Document]) -> None:
+        self._documents = documents
+        self._position = 0
+
+    async def to_list(self, length: int | None = None) -> list[Document]:
+        start = self._position
+        end = len(self._documents)
+        stop = end if length is None else min(end, start + length)
+        self._position = stop
+        return self._documents[start:stop]
+
+    def __aiter__(self) -> AsyncIterator[Document]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[Document]:
+        while self._position < len(self._documents):
+            self._position += 1
+            yield self._documents[self._position - 1]
+
+    async def close(self) -> None:
+        self._position = len(self._documents)

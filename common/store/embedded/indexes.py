@@ -1,0 +1,273 @@
+"""Hash indexes of the embedded store: equality lookups and unique keys.
+
+An index maps the values found at its field paths (with MongoDB's multikey
+traversal of arrays) to the set of document keys holding them. A lookup
+returns a superset of the documents mongomock's matcher accepts for an
+equality, so the matcher still decides; for a single top-level field queried
+with a string, the set is exact.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from common.store.embedded.mongomock_api import filter_applies, hashdict
+
+MISSING = object()
+
+
+def document_key(document_id: Any) -> Hashable:
+    """The key a document is filed under (mongomock's convention for dict ids)."""
+    if isinstance(document_id, dict):
+        return hashdict(document_id)
+    return document_id  # type: ignore[no-any-return]
+
+
+def freeze(value: Any) -> Hashable:
+    """A hashable stand-in that compares as mongomock compares the value."""
+    if isinstance(value, dict):
+        return ("\x00doc", tuple((k, freeze(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return ("\x00arr", tuple(freeze(v) for v in value))
+    try:
+        hash(value)
+    except TypeError:
+        return ("\x00repr", repr(value))
+    return value  # type: ignore[no-any-return]
+
+
+def path_values(document: Any, parts: Sequence[str]) -> list[Any]:
+    """Values at a dotted path, expanding arrays like MongoDB's multikey indexes."""
+    if not parts:
+        if isinstance(document, list):
+            return list(document) if document else [MISSING]
+        return [document]
+    if isinstance(document, dict):
+        if parts[0] not in document:
+            return [MISSING]
+        return path_values(document[parts[0]], parts[1:])
+    if isinstance(document, list):
+        found: list[Any] = []
+        for item in document:
+            if isinstance(item, dict):
+                found.extend(v for v in path_values(item, parts) if v is not MISSING)
+        return found or [MISSING]
+    return [MISSING]
+
+
+@dataclass
+class IndexSpec:
+    """What ``create_index`` declared, in the shape ``index_information`` shows."""
+
+    name: str
+    keys: list[tuple[str, Any]]
+    unique: bool = False
+    sparse: bool = False
+    expire_after_seconds: float | None = None
+    partial_filter: dict[str, Any] | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_text(self) -> bool:
+        return any(direction == "text" for _, direction in self.keys)
+
+    @property
+    def is_hashable(self) -> bool:
+        """Whether a hash map can serve it: plain field paths, no text/geo keys."""
+        return not any(
+            not isinstance(direction, int) and direction != "hashed"
+            for _, direction in self.keys
+        ) and not any(
+            part.isdigit() for path, _ in self.keys for part in path.split(".")
+        )
+
+    def information(self) -> dict[str, Any]:
+        info: dict[str, Any] = {"v": 2, "key": list(self.keys)}
+        if self.unique:
+            info["unique"] = True
+        if self.sparse:
+            info["sparse"] = True
+        if self.expire_after_seconds is not None:
+            info["expireAfterSeconds"] = self.expire_after_seconds
+        if self.partial_filter is not None:
+            info["partialFilterExpression"] = self.partial_filter
+        info.update(self.options)
+        return info
+
+    def to_record(self) -> dict[str, Any]:
+        return {"name": self.name, **self.information()}
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> IndexSpec:
+        rest = {
+            k: v
+            for k, v in record.items()
+            if k
+            not in {
+                "name",
+                "v",
+                "key",
+                "unique",
+                "sparse",
+                "expireAfterSeconds",
+                "partialFilterExpression",
+            }
+        }
+        return cls(
+            name=record["name"],
+            keys=[(str(k), d) for k, d in record["key"]],
+            unique=bool(record.get("unique", False)),
+            sparse=bool(record.get("sparse", False)),
+            expire_after_seconds=record.get("expireAfterSeconds"),
+            partial_filter=record.get("partialFilterExpression"),
+            options=rest,
+        )
+
+
+class HashIndex:
+    """Value tuple -> document keys, for one hashable index."""
+
+    def __init__(self, spec: IndexSpec) -> None:
+        self.spec = spec
+        self.paths = [path.split(".") for path, _ in spec.keys]
+        self.fields = [path for path, _ in spec.keys]
+        self._entries: dict[Hashable, set[Hashable]] = {}
+        self._by_document: dict[Hashable, tuple[Hashable, ...]] = {}
+
+    def keys_of(self, document: Mapping[str, Any]) -> tuple[Hashable, ...]:
+        """The index entries a document produces (none when sparse/partial skip it)."""
+        per_path = [path_values(document, parts) for parts in self.paths]
+        if self.spec.sparse and all(
+            all(v is MISSING for v in values) for values in per_path
+        ):
+            return ()
+        if self.spec.partial_filter is not None and not filter_applies(
+            self.spec.partial_filter, document
+        ):
+            return ()
+        combos = itertools.product(
+            *[[None if v is MISSING else freeze(v) for v in vs] for vs in per_path]
+        )
+        return tuple(dict.fromkeys(combos))
+
+    def conflicts(
+        self, key: Hashable, entries: tuple[Hashable, ...]
+    ) -> tuple[Hashable, ...] | None:
+        """The first entry already held by another document, if any."""
+        for entry in entries:
+            holders = self._entries.get(entry)
+            if holders and (len(holders) > 1 or key not in holders):
+                return entry  # type: ignore[return-value]
+        return None
+
+    def add(self, key: Hashable, entries: tuple[Hashable, ...]) -> None:
+        self._by_document[key] = entries
+        for entry in entries:
+            self._entries.setdefault(entry, set()).add(key)
+
+    def remove(self, key: Hashable) -> None:
+        for entry in self._by_document.pop(key, ()):
+            holders = self._entries.get(entry)
+            if holders is not None:
+                holders.discard(key)
+                if not holders:
+                    del self._entries[entry]
+
+    def lookup(self, values: Iterable[tuple[Hashable, ...]]) -> set[Hashable]:
+        found: set[Hashable] = set()
+        for value in values:
+            found |= self._entries.get(value, set())
+        return found
+
+    def entries_count(self) -> int:
+        return len(self._entries)
+
+
+def _equality_values(condition: Any) -> list[Hashable] | None:
+    """Scalar values an equality condition accepts, or None if it is not one."""
+    if isinstance(condition, dict):
+        if len(condition) != 1:
+            return None
+        ((operator, operand),) = condition.items()
+        if operator == "$eq":
+            return _equality_values(operand)
+        if operator == "$in" and isinstance(operand, list | tuple):
+            values: list[Hashable] = []
+            for item in operand:
+                single = _equality_values(item)
+                if single is None:
+                    return None
+                values.extend(single)
+            return values
+        return None
+    if condition is None or isinstance(condition, list | tuple):
+        return None
+    if hasattr(condition, "pattern") or hasattr(condition, "try_compile"):
+        return None  # a regular expression, not a value
+    try:
+        hash(condition)
+    except TypeError:
+        return None
+    return [condition]
+
+
+@dataclass
+class Plan:
+    """Candidate documents for a filter; ``exact`` means no re-check is needed."""
+
+    keys: set[Hashable]
+    exact: bool
+
+
+def plan(
+    filter: Mapping[str, Any],
+    indexes: Mapping[str, HashIndex],
+    id_lookup: Any,
+) -> Plan | None:
+    """Narrow a filter to candidate keys from the hash indexes, or None to scan."""
+    best: Plan | None = None
+    clauses: list[tuple[str, Any]] = list(filter.items())
+    for field_name, condition in clauses:
+        if field_name == "$and" and isinstance(condition, list):
+            for sub in condition:
+                if isinstance(sub, dict):
+                    sub_plan = plan(sub, indexes, id_lookup)
+                    if sub_plan is not None and (
+                        best is None or len(sub_plan.keys) < len(best.keys)
+                    ):
+                        best = Plan(sub_plan.keys, exact=False)
+            continue
+        values = _equality_values(condition)
+        if values is None:
+            continue
+        candidate: Plan | None = None
+        if field_name == "_id":
+            candidate = Plan(id_lookup(values), exact=False)
+        else:
+            for index in indexes.values():
+                if index.fields == [field_name]:
+                    keys = index.lookup((freeze(v),) for v in values)
+                    exact = (
+                        len(clauses) == 1
+                        and "." not in field_name
+                        and all(isinstance(v, str) for v in values)
+                        and not index.spec.sparse
+                        and index.spec.partial_filter is None
+                    )
+                    candidate = Plan(keys, exact)
+                    break
+        if candidate is not None and (
+            best is None or len(candidate.keys) < len(best.keys)
+        ):
+            best = candidate
+    return best
+
+
+def iter_in_order(
+    keys: set[Hashable], order: Mapping[Hashable, int]
+) -> Iterator[Hashable]:
+    """Candidate keys in natural (insertion) order, as a scan would yield them."""
+    return iter(sorted(keys, key=order.__getitem__))
