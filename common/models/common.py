@@ -52,9 +52,18 @@ def format_datetime(value: datetime) -> str:
 
 
 # Input field types: the class-validator checks first, then the conversion.
+def _listify(value: Any) -> Any:
+    # class-validator's `each` accepts a lone string and Mongoose casts it to
+    # a one-element array; keep that tolerance.
+    return [value] if isinstance(value, str) else value
+
+
 ReqStr = Annotated[str, CV(IS_STRING)]
 OptStr = Annotated[str | None, CV(IS_STRING, optional=True)]
-OptStrList = Annotated[list[str] | None, CV(EACH_STRING, optional=True)]
+StrList = Annotated[list[str], BeforeValidator(_listify), CV(EACH_STRING)]
+OptStrList = Annotated[
+    list[str] | None, BeforeValidator(_listify), CV(EACH_STRING, optional=True)
+]
 OptBool = Annotated[bool | None, CV(IS_BOOLEAN, optional=True)]
 ReqDate = Annotated[datetime, BeforeValidator(_to_datetime), CV(IS_DATE_STRING)]
 OptDate = Annotated[

@@ -16,7 +16,6 @@ from typing import Annotated, Any
 from pydantic import (
     AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     model_validator,
@@ -25,7 +24,6 @@ from pydantic import (
 from common.models.checks import (
     CONTACT_EMAIL,
     CV,
-    EACH_STRING,
     IS_ARRAY,
     IS_EMAIL,
     IS_INT,
@@ -42,11 +40,13 @@ from common.models.common import (
     OptBool,
     OptDate,
     OptStr,
+    OptStrList,
     Ownable,
     OwnableInput,
     ReqDate,
     ReqStr,
     StoredDate,
+    StrList,
 )
 from common.models.lifecycle import Lifecycle, LifecycleInput, new_lifecycle
 from common.models.partial import partial_model
@@ -118,20 +118,10 @@ def classification_for(incoming: str | None, policy_tape_redundancy: str | None)
 # --- field types --------------------------------------------------------------
 
 
-def _listify(value: Any) -> Any:
-    # class-validator's `each` accepts a lone string and Mongoose casts it to
-    # a one-element array; keep that tolerance.
-    return [value] if isinstance(value, str) else value
-
-
 def _metadata(value: Any) -> Any:
     return prepare_for_storage(value) if isinstance(value, dict) else value
 
 
-StrList = Annotated[list[str], BeforeValidator(_listify), CV(EACH_STRING)]
-OptStrList = Annotated[
-    list[str] | None, BeforeValidator(_listify), CV(EACH_STRING, optional=True)
-]
 OptEmail = Annotated[str | None, CV(IS_EMAIL, optional=True)]
 ContactEmail = Annotated[str, CV(CONTACT_EMAIL)]
 SourceFolder = Annotated[

@@ -102,3 +102,111 @@ def body(template: dict[str, Any], **changes: Any) -> dict[str, Any]:
         else:
             result[key] = value
     return result
+
+
+RAW_WRONG_1: dict[str, Any] = {
+    "owner": "Bertram Astor second",
+    "ownerEmail": "bertram.astor@grumble.com",
+    "orcidOfOwner": "unknown",
+    "contactEmail": "bertram.astor@grumble.com",
+    "sourceFolder": "/iramjet/tif/",
+    "creationTime": "2011-09-14T06:08:25.000Z",
+    "keywords": ["Cryo", "Calibration"],
+    "description": "None",
+    "license": "CC BY-SA 4.0",
+    "isPublished": False,
+    "ownerGroup": "p13388",
+    "accessGroups": [],
+    "type": "raw",
+}
+
+DERIVED_WRONG: dict[str, Any] = {
+    "investigator": "egon.meier@web.de",
+    "jobParameters": {"nscans": 13},
+    "jobLogData": "Output of log file...",
+    "owner": "Egon Meier",
+    "ownerEmail": "egon.meier@web.de",
+    "contactEmail": "egon.meier@web.de",
+    "sourceFolder": "/data/example/2017",
+    "creationTime": "2017-01-31T09:20:19.562Z",
+    "keywords": ["Test", "Derived", "Science", "Math"],
+    "description": "Some fancy description",
+    "isPublished": False,
+    "ownerGroup": "p34123",
+    "type": "derived",
+}
+
+CUSTOM_WRONG_DATA: dict[str, Any] = {
+    "principalInvestigators": ["egon.meier@web.de"],
+    "jobParameters": {"nscans": 10},
+    "jobLogData": "Output of log file...",
+    "owner": "Egon Meier",
+    "ownerEmail": "egon.meier@web.de",
+    "contactEmail": "egon.meier@web.de",
+    "sourceFolder": "/data/example/2017",
+    "creationTime": "2017-01-31T09:20:19.562Z",
+    "keywords": ["Test", "Custom", "Science", "Math"],
+    "description": "Some fancy description",
+    "isPublished": False,
+    "ownerGroup": "p34123",
+    "proposalId": "abcdefg",
+    "type": "custom",
+}
+
+DATA_FILE: dict[str, Any] = {
+    "path": "N1039-1.tif",
+    "size": 8356037,
+    "time": "2017-07-24T13:56:30.000Z",
+    "chk": "1234",
+    "uid": "egon.meiera@psi.ch",
+    "gid": "p16738",
+    "perm": "-rw-rw-r--",
+}
+
+ORIG_DATABLOCK_V4_MIN: dict[str, Any] = {
+    "ownerGroup": "p16738",
+    "chkAlg": "Test-chkAlg",
+    "size": 8356037,
+    "dataFileList": [DATA_FILE],
+}
+
+DATABLOCK_CORRECT: dict[str, Any] = {
+    "archiveId": "/archive/p16738/N1039.tar",
+    "size": 41780189,
+    "packedSize": 41780189,
+    "chkAlg": "sha1",
+    "version": "0.6.0",
+    "dataFileList": [
+        {key: value for key, value in DATA_FILE.items() if key != "chk"}
+        | {"path": f"N1039-{n}.tif"}
+        for n in range(1, 6)
+    ],
+}
+
+ATTACHMENT_CORRECT_V3: dict[str, Any] = {
+    "thumbnail": "data/abc123",
+    "caption": "Some caption",
+    "proposalId": "",
+    "ownerGroup": "ess",
+    "accessGroups": ["loki", "odin"],
+}
+
+ATTACHMENT_CORRECT_V4: dict[str, Any] = {
+    "thumbnail": "data/abc123",
+    "caption": "Some caption",
+    "isPublished": True,
+    "ownerGroup": "ess",
+    "accessGroups": ["loki", "odin"],
+    "relationships": [
+        {
+            "targetId": "testId1",
+            "targetType": "dataset",
+            "relationType": "is attached to",
+        },
+        {
+            "targetId": "testId2",
+            "targetType": "sample",
+            "relationType": "is attached to",
+        },
+    ],
+}

@@ -26,8 +26,11 @@ from common.models.validation import (
 )
 from tests.models.fixtures import (
     CUSTOM_CORRECT_MIN,
+    CUSTOM_WRONG_DATA,
     DERIVED_CORRECT_MIN,
+    DERIVED_WRONG,
     RAW_CORRECT_MIN,
+    RAW_WRONG_1,
     body,
 )
 
@@ -264,4 +267,30 @@ def test_is_valid_joins_top_level_messages_and_ignores_unknown_properties():
     assert answer == {
         "valid": False,
         "error": "owner must be a string; ownerEmail must be an email",
+    }
+
+
+# The isValid answers SciCat's own test suite asserts.
+
+
+def test_is_valid_raw_wrong_names_the_missing_raw_fields():
+    assert is_valid_answer(CreateRawDatasetObsoleteDto, RAW_WRONG_1) == {
+        "valid": False,
+        "error": "principalInvestigator must be a string; "
+        "creationLocation must be a string",
+    }
+
+
+def test_is_valid_derived_wrong_names_the_missing_lists():
+    assert is_valid_answer(CreateDerivedDatasetObsoleteDto, DERIVED_WRONG) == {
+        "valid": False,
+        "error": "each value in inputDatasets must be a string; "
+        "each value in usedSoftware must be a string",
+    }
+
+
+def test_is_valid_custom_wrong_data_only_misses_the_name():
+    assert is_valid_answer(CreateDatasetDto, CUSTOM_WRONG_DATA) == {
+        "valid": False,
+        "error": "datasetName must be a string",
     }
