@@ -13,6 +13,7 @@ from typing import Any
 from common.identity.principal import ANONYMOUS, Identity
 from common.identity.tokens import TokenCodec
 from common.identity.users import USER, current_groups, find_user, object_id
+from common.settings import Settings
 from common.store.interface import Store
 
 logger = logging.getLogger(__name__)
@@ -101,3 +102,21 @@ class JwtAuthenticator:
 
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+def api_authenticator(
+    store: Store, settings: Settings, codec: TokenCodec | None = None
+) -> JwtAuthenticator:
+    """The authenticator of HTTP requests: tokens are valid until ``exp``."""
+    return JwtAuthenticator(store, codec or TokenCodec.from_settings(settings))
+
+
+def message_authenticator(
+    store: Store, settings: Settings, codec: TokenCodec | None = None
+) -> JwtAuthenticator:
+    """The authenticator of queued messages: a grace period past ``exp``."""
+    return JwtAuthenticator(
+        store,
+        codec or TokenCodec.from_settings(settings),
+        leeway_seconds=settings.INGEST_TOKEN_GRACE_SECONDS,
+    )
