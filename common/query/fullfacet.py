@@ -93,7 +93,7 @@ def build_fullfacet_pipeline(
     branches["all"] = [{"$match": facet_match}]
     if sub_field:
         branches["all"].append({"$unwind": f"${sub_field}"})
-    branches["all"].append({"$count": "totalSets"})
+    branches["all"].extend(_count_stages())
     pipeline.append({"$facet": branches})
     return pipeline
 
@@ -106,8 +106,18 @@ def build_fullfacet_count_pipeline(
     pipeline = build_match_stages(spec, fields)
     if sub_field:
         pipeline.append({"$unwind": f"${sub_field}"})
-    pipeline.append({"$count": "totalSets"})
+    pipeline.extend(_count_stages())
     return pipeline
+
+
+def _count_stages() -> list[Stage]:
+    """``$count`` as group and project: the same answer, and an empty input gives
+    ``[]`` on every engine (mongomock's ``$count``, and its ``$group`` on a null
+    ``_id``, answer ``[{totalSets: 0}]``)."""
+    return [
+        {"$group": {"_id": 1, "totalSets": {"$sum": 1}}},
+        {"$project": {"_id": 0, "totalSets": 1}},
+    ]
 
 
 def _facet_conditions(
