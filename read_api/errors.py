@@ -20,9 +20,9 @@ from http import HTTPStatus
 from typing import Any
 
 from aiohttp import web
-from pydantic import ValidationError
 
 from common import errors, jsoncodec
+from common.models.validation import ResponseShape, ValidationFailed
 from read_api.routing import ErrorShape
 
 __all__ = [
@@ -31,7 +31,6 @@ __all__ = [
     "error_body",
     "http_exception_response",
     "json_error",
-    "validation_messages",
 ]
 
 JSON_TYPE = "application/json"
@@ -51,6 +50,12 @@ _STATUS_BY_ERROR: tuple[tuple[type[errors.SciCatError], int], ...] = (
     (errors.BrokerUnavailableError, 503),
     (errors.IndexerUnavailableError, 503),
 )
+
+
+_SHAPES = {
+    ResponseShape.NEST: ErrorShape.NEST,
+    ResponseShape.STATUS: ErrorShape.STATUS,
+}
 
 
 class HttpError(Exception):
@@ -128,8 +133,11 @@ def domain_error_response(exc: errors.SciCatError, shape: ErrorShape) -> web.Res
     if status == 500:
         return internal_error_response()
     message: Any = exc.message
-    # Validation errors list their messages, as class-validator does.
-    if status == 400 and _is_message_list(exc.details):
+    if isinstance(exc, ValidationFailed):
+        # The translator knows which body SciCat uses for this kind of check.
+        message = exc.response_message
+        shape = _SHAPES[exc.response_shape]
+    elif status == 400 and _is_message_list(exc.details):
         message = list(exc.details)
     return json_error(status, error_body(status, message, shape))
 
@@ -155,46 +163,7 @@ def http_exception_response(exc: web.HTTPException) -> web.Response:
     return json_error(status, error_body(status, message, ErrorShape.NEST), headers)
 
 
-def validation_messages(exc: ValidationError) -> list[str]:
-    """Pydantic errors as class-validator style sentences (``x must be a string``)."""
-    return [_sentence(error) for error in exc.errors(include_url=False)]
-
-
 def _is_message_list(details: Any) -> bool:
     return isinstance(details, list | tuple) and all(
         isinstance(item, str) for item in details
     )
-
-
-_PHRASES = {
-    "string_type": "must be a string",
-    "int_type": "must be an integer number",
-    "int_parsing": "must be an integer number",
-    "int_from_float": "must be an integer number",
-    "float_type": "must be a number conforming to the specified constraints",
-    "float_parsing": "must be a number conforming to the specified constraints",
-    "bool_type": "must be a boolean value",
-    "bool_parsing": "must be a boolean value",
-    "list_type": "must be an array",
-    "dict_type": "must be an object",
-    "model_type": "must be an object",
-    "model_attributes_type": "must be an object",
-    "datetime_type": "must be a valid ISO 8601 date string",
-    "datetime_parsing": "must be a valid ISO 8601 date string",
-    "datetime_from_date_parsing": "must be a valid ISO 8601 date string",
-    "missing": "should not be empty",
-}
-
-
-def _sentence(error: Any) -> str:
-    location = ".".join(str(part) for part in error.get("loc", ()))
-    kind = error.get("type", "")
-    if kind == "extra_forbidden":
-        return f"property {location} should not exist"
-    if kind == "enum" or kind == "literal_error":
-        expected = (error.get("ctx") or {}).get("expected", "")
-        return f"{location} must be one of the following values: {expected}"
-    phrase = _PHRASES.get(kind)
-    if phrase is None:
-        phrase = str(error.get("msg", "is invalid"))
-    return f"{location} {phrase}" if location else phrase

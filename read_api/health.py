@@ -1,9 +1,11 @@
 """Health probes: what ``GET /api/v3/health`` asks besides the store.
 
-A probe is a callable returning a :class:`ComponentHealth` (or an awaitable of
-one). The worker hands its broker probe to :func:`read_api.app.create_app` as
-``health_probes={"rabbitmq": probe}``; such components are reported in
-``details`` but never make the API unhealthy, since the API serves without them.
+A probe is a callable returning a :class:`ComponentHealth`, or a terminus entry
+mapping (``{"status": "up" | "down", "message": ..., ...}``), or an awaitable of
+either. The worker hands its broker probe to :func:`read_api.app.create_app` as
+``health_probes={"rabbitmq": broker_status.health}``; such components are
+reported in ``details`` but never make the API unhealthy, since the API serves
+without them.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-__all__ = ["HEALTH_PROBES", "ComponentHealth", "HealthProbe"]
+__all__ = ["HEALTH_PROBES", "ComponentHealth", "HealthProbe", "ProbeResult"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +35,19 @@ class ComponentHealth:
         body.update(self.extra)
         return body
 
+    @classmethod
+    def from_entry(cls, entry: Mapping[str, Any]) -> ComponentHealth:
+        """Read a terminus-style entry; anything but ``status: up`` is down."""
+        extra = {k: v for k, v in entry.items() if k not in {"status", "message"}}
+        message = entry.get("message")
+        return cls(
+            up=entry.get("status") == "up",
+            message=None if message is None else str(message),
+            extra=extra,
+        )
 
-HealthProbe = Callable[[], ComponentHealth | Awaitable[ComponentHealth]]
 
-HEALTH_PROBES = web.AppKey("health_probes", dict[str, HealthProbe])
+ProbeResult = ComponentHealth | Mapping[str, Any]
+HealthProbe = Callable[[], ProbeResult | Awaitable[ProbeResult]]
+
+HEALTH_PROBES: web.AppKey[dict[str, HealthProbe]] = web.AppKey("health_probes")

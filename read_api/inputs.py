@@ -11,12 +11,13 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from aiohttp import web
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from common import jsoncodec
 from common.errors import InvalidError
 from common.identity.principal import ANONYMOUS, Identity
-from read_api.errors import HttpError, validation_messages
+from common.models.validation import ErrorForm, validate
+from read_api.errors import HttpError
 from read_api.keys import IDENTITY, SETTINGS
 
 __all__ = [
@@ -70,14 +71,11 @@ async def raw_body(request: web.Request) -> Any:
     return value
 
 
-async def json_body(request: web.Request, model: type[M]) -> M:
-    """The body validated into ``model``; 400 with the messages when invalid."""
-    data = await raw_body(request)
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        messages = validation_messages(exc)
-        raise InvalidError("; ".join(messages), details=messages) from exc
+async def json_body(
+    request: web.Request, model: type[M], form: ErrorForm = ErrorForm.NEST
+) -> M:
+    """The body validated into ``model``; 400 in SciCat's ``form`` when invalid."""
+    return validate(model, await raw_body(request), form)
 
 
 def query_model(request: web.Request, model: type[M]) -> M:
@@ -88,11 +86,7 @@ def query_model(request: web.Request, model: type[M]) -> M:
         for key in query
         if (values := query.getall(key))
     }
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        messages = validation_messages(exc)
-        raise InvalidError("; ".join(messages), details=messages) from exc
+    return validate(model, data)
 
 
 def json_query_param(request: web.Request, name: str, default: Any = None) -> Any:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from aiohttp import web
 from pydantic import BaseModel
 
-from read_api.health import HEALTH_PROBES, ComponentHealth
+from read_api.health import HEALTH_PROBES, ComponentHealth, HealthProbe
 from read_api.keys import STORE
 from read_api.routing import Reply, RouteGroup
 
@@ -76,7 +77,7 @@ async def _ping_store(request: web.Request) -> ComponentHealth:
     return ComponentHealth(up=True)
 
 
-async def _run_probe(name: str, probe: Any) -> ComponentHealth:
+async def _run_probe(name: str, probe: HealthProbe) -> ComponentHealth:
     try:
         state = probe()
         if inspect.isawaitable(state):
@@ -84,6 +85,8 @@ async def _run_probe(name: str, probe: Any) -> ComponentHealth:
     except Exception as exc:  # a broken probe reports its component down
         logger.warning("health probe failed", extra={"component": name})
         return ComponentHealth(up=False, message=str(exc) or type(exc).__name__)
-    if not isinstance(state, ComponentHealth):
-        return ComponentHealth(up=False, message="probe gave no status")
-    return state
+    if isinstance(state, ComponentHealth):
+        return state
+    if isinstance(state, Mapping):
+        return ComponentHealth.from_entry(state)
+    return ComponentHealth(up=False, message="probe gave no status")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
@@ -9,6 +10,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict
 
 from common import errors
+from common.models.validation import ErrorForm
 from read_api.errors import HttpError
 from read_api.inputs import json_body, json_query_param, raw_body
 from read_api.routing import ErrorShape, RouteGroup
@@ -27,6 +29,10 @@ def _group() -> RouteGroup:
     @group.post("/", body=Sample, response=Sample)
     async def create(request: web.Request) -> Sample:
         return await json_body(request, Sample)
+
+    @group.post("/v3-style", body=Sample)
+    async def create_v3(request: web.Request) -> Sample:
+        return await json_body(request, Sample, ErrorForm.V3_DATASET)
 
     @group.post("/raw")
     async def echo(request: web.Request) -> object:
@@ -278,3 +284,18 @@ async def test_json_query_parameter_is_decoded(api_client_factory):
     )
 
     assert await response.json() == {"filter": {"where": {"a": 1}}}
+
+
+async def test_v3_validation_form_answers_status_shape_with_json_message(
+    api_client_factory,
+):
+    client = await api_client_factory(route_groups=[_group()])
+
+    response = await client.post("/api/v3/things/v3-style", json={"size": "x"})
+
+    assert response.status == 400
+    body = await response.json()
+    assert set(body) == {"status", "message"}
+    assert body["status"] == 400
+    properties = {error["property"] for error in json.loads(body["message"])}
+    assert properties == {"name", "size"}

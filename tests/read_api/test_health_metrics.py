@@ -175,3 +175,21 @@ async def test_metrics_registry_takes_worker_counters(api_client_factory):
     text = await (await client.get("/metrics")).text()
 
     assert 'scicat_messages_consumed_total{queue="dataset.create"} 3.0' in text
+
+
+async def test_worker_status_mapping_plugs_in_as_a_probe(api_client_factory):
+    from ingest_worker.status import BrokerStatus
+
+    status = BrokerStatus()
+    status.record_failure("connection refused")
+    client = await api_client_factory(health_probes={"rabbitmq": status.health})
+
+    down = await (await client.get("/api/v3/health")).json()
+    status.mark_up()
+    up = await (await client.get("/api/v3/health")).json()
+
+    assert down["status"] == "ok"
+    assert down["details"]["rabbitmq"]["status"] == "down"
+    assert down["details"]["rabbitmq"]["message"] == "connection refused"
+    assert down["details"]["rabbitmq"]["failedAttempts"] == 1
+    assert up["info"]["rabbitmq"]["status"] == "up"
