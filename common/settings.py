@@ -168,6 +168,9 @@ class Settings(BaseSettings):
         default_factory=lambda: [1.0, 5.0, 30.0, 120.0, 600.0, 1800.0]
     )
     INGEST_RECONNECT_MAX_SECONDS: float = 30.0
+    # Domain events (<entity>.created|updated|deleted) on <ns>.ingest.
+    AMQP_EVENTS_ENABLED: YesNo = True
+    AMQP_EVENTS_BUFFER: int = 10_000
 
     # --- identity -----------------------------------------------------------
     JWT_SECRET: str | None = None

@@ -1,0 +1,192 @@
+"""Dataset writes and reads on behalf of a caller (reference §2.2, §3.3, §3.4).
+
+Create follows SciCat's decision order (hard part 10): input validation (400),
+permission (403), pid format (400), then the store's duplicate check (409).
+Around the write: classification and the default policy, MetadataKeys rows,
+proposal counters, and the index and event effects.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from common.effects.events import EventAction
+from common.errors import ForbiddenError, InvalidError
+from common.models.dataset import derived_pid, new_pid
+from common.services import inputs
+from common.services.access import DatasetAccess
+from common.services.context import CallContext
+from common.services.entity import (
+    AlreadyExistsError,
+    Document,
+    EntityService,
+    EntitySpec,
+    ServiceDeps,
+    now,
+)
+from common.services.metadata_keys import SourceType, metadata_key_rows
+from common.services.sizes import SizeRule, changed_fields, summed_sizes
+
+logger = logging.getLogger(__name__)
+
+PROPOSAL_COLLECTION = "Proposal"
+
+
+class DatasetService(EntityService):
+    """Datasets: the generic operations plus SciCat's dataset rules."""
+
+    spec = EntitySpec(
+        entity="dataset",
+        collection="Dataset",
+        id_field="pid",
+        not_found="dataset: {id} not found",
+        update_denied="Unauthorized to update this dataset",
+        delete_denied="Unauthorized to delete this dataset",
+        duplicate="A dataset with pid {id} already exists!",
+    )
+    access: DatasetAccess
+
+    def __init__(self, deps: ServiceDeps, access: DatasetAccess) -> None:
+        super().__init__(deps, access)
+        settings = deps.settings
+        self._pid_pattern: re.Pattern[str] | None = None
+        if (
+            settings.DATASET_CREATION_VALIDATION_ENABLED
+            and settings.DATASET_CREATION_VALIDATION_REGEX
+        ):
+            self._pid_pattern = re.compile(settings.DATASET_CREATION_VALIDATION_REGEX)
+
+    async def create(
+        self,
+        ctx: CallContext,
+        body: Mapping[str, Any],
+        *,
+        id_seed: str | None = None,
+    ) -> Document:
+        """Create a dataset; ``id_seed`` (a message id) derives a missing pid.
+
+        Raises InvalidError, ForbiddenError, or AlreadyExistsError when the pid
+        is taken (with a derived pid: this very message was applied before).
+        """
+        fields = inputs.dataset_create(body, ctx.api_version)
+
+        given_pid = fields.get("pid") or None
+        if not self.access.can_create(ctx.identity, {**fields, "pid": given_pid}):
+            raise ForbiddenError("Unauthorized to create this dataset")
+        if given_pid is not None:
+            self.check_pid_format(given_pid)
+
+        prefix = self.deps.settings.PID_PREFIX
+        pid = given_pid or (
+            derived_pid(prefix, id_seed) if id_seed else new_pid(prefix)
+        )
+        document = inputs.dataset_document(
+            fields,
+            pid=pid,
+            version=ctx.api_version.value,
+            username=ctx.username,
+            settings=self.deps.settings,
+            stamp=now(),
+        )
+
+        # Classification depends on the group's policy; a group's first dataset
+        # creates it (awaited, idempotent: see policies.py).
+        owner_group = str(document["ownerGroup"])
+        tape_redundancy = await self.deps.policies.tape_redundancy(owner_group)
+        document["classification"] = inputs.classification_for(
+            fields.get("classification"), tape_redundancy
+        )
+        if tape_redundancy is None:
+            await self.deps.policies.ensure_default(
+                document, inputs.requested_availability(fields.get("classification"))
+            )
+
+        try:
+            return await self.insert(ctx, document)
+        except AlreadyExistsError:
+            logger.info("dataset already exists", extra={"pid": pid})
+            raise
+
+    def check_pid_format(self, pid: str) -> None:
+        """DATASET_CREATION_VALIDATION_ENABLED: a given pid must match the regex."""
+        if self._pid_pattern is not None and not self._pid_pattern.search(pid):
+            raise InvalidError("PID is not following required standards")
+
+    async def validate_patch(
+        self, ctx: CallContext, stored: Document, changes: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        return inputs.dataset_patch(changes, ctx.api_version, stored)
+
+    async def validate_replace(
+        self, ctx: CallContext, stored: Document, body: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        return inputs.dataset_replace(body, ctx.api_version, stored)
+
+    def check_removable(self, fields: Any) -> None:
+        required = [name for name in fields if name in inputs.DATASET_REQUIRED]
+        if required:
+            raise InvalidError(
+                f"{', '.join(required)} cannot be removed",
+                details=[{"field": name, "message": "required"} for name in required],
+            )
+
+    # --- upkeep around writes ---------------------------------------------------
+
+    async def after_create(self, ctx: CallContext, document: Document) -> None:
+        await self.deps.metadata_keys.insert(self._key_rows(document))
+        await self._count_in_proposals(document, +1)
+
+    async def after_update(
+        self, ctx: CallContext, before: Document, after: Document
+    ) -> None:
+        await self.deps.metadata_keys.replace(
+            SourceType.DATASET.value, after["pid"], self._key_rows(after)
+        )
+
+    async def after_delete(self, ctx: CallContext, document: Document) -> None:
+        await self.deps.metadata_keys.delete(SourceType.DATASET.value, document["pid"])
+        await self._count_in_proposals(document, -1)
+
+    async def index(self, action: EventAction, document: Document) -> None:
+        if action is EventAction.DELETED:
+            await self.deps.indexer.delete(document["pid"])
+        else:
+            await self.deps.indexer.upsert(document)
+
+    async def refresh_sizes(
+        self, ctx: CallContext, dataset_id: str, rule: SizeRule
+    ) -> Document | None:
+        """Recompute the dataset's fields of ``rule`` from all its children.
+
+        Writes (with history, index and event) only when a value changed.
+        """
+        dataset = await self.fetch(dataset_id)
+        if dataset is None:
+            return None
+        sums = await summed_sizes(self.deps.store, rule, dataset_id)
+        changes = changed_fields(dataset, sums)
+        if not changes:
+            return dataset
+        logger.info("dataset sizes recomputed", extra={"pid": dataset_id, **changes})
+        return await self.apply_update(ctx, dataset, changes, system=True)
+
+    def _key_rows(self, document: Mapping[str, Any]) -> list[dict[str, Any]]:
+        return metadata_key_rows(
+            SourceType.DATASET,
+            document["pid"],
+            document.get("scientificMetadata"),
+            owner_group=document.get("ownerGroup"),
+            access_groups=document.get("accessGroups"),
+            is_published=bool(document.get("isPublished")),
+        )
+
+    async def _count_in_proposals(self, document: Mapping[str, Any], step: int) -> None:
+        proposal_ids = [p for p in document.get("proposalIds") or [] if p]
+        if not proposal_ids:
+            return
+        await self.deps.store.collection(PROPOSAL_COLLECTION).update_many(
+            {"_id": {"$in": proposal_ids}}, {"$inc": {"numberOfDatasets": step}}
+        )

@@ -1,0 +1,113 @@
+"""The MetadataKeys side table: one row per top-level metadata key of a source.
+
+Rows are ``<sourceType>_<sourceId>_<key>`` (reference §2.15), rebuilt on every
+write of the source and deleted with it. Rebuilding upserts the current keys and
+deletes the stale ones, so a repeated or concurrent rebuild converges on the
+same rows instead of failing on a duplicate id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import enum
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from common.errors import DuplicateKeyError
+from common.services.store_types import StoreLike
+
+logger = logging.getLogger(__name__)
+
+METADATA_KEYS_COLLECTION = "MetadataKeys"
+
+
+class SourceType(enum.StrEnum):
+    DATASET = "dataset"
+    PROPOSAL = "proposal"
+    SAMPLE = "sample"
+    INSTRUMENT = "instrument"
+
+
+def user_groups(owner_group: Any, access_groups: Iterable[Any] | None) -> list[str]:
+    """ownerGroup then accessGroups, de-duplicated in order, blanks dropped."""
+    seen: dict[str, None] = {}
+    for group in [owner_group, *(access_groups or [])]:
+        if isinstance(group, str) and group:
+            seen.setdefault(group, None)
+    return list(seen)
+
+
+def metadata_key_rows(
+    source_type: SourceType,
+    source_id: str,
+    metadata: Mapping[str, Any] | None,
+    *,
+    owner_group: Any,
+    access_groups: Iterable[Any] | None,
+    is_published: bool,
+    now: dt.datetime | None = None,
+) -> list[dict[str, Any]]:
+    """The MetadataKeys documents for one source's top-level metadata keys."""
+    if not metadata:
+        return []
+    stamp = now or dt.datetime.now(dt.UTC)
+    groups = user_groups(owner_group, access_groups)
+    rows = []
+    for key, entry in metadata.items():
+        row_id = f"{source_type.value}_{source_id}_{key}"
+        human = entry.get("human_name") if isinstance(entry, Mapping) else None
+        rows.append(
+            {
+                "_id": row_id,
+                "id": row_id,
+                "key": key,
+                "humanReadableName": human if isinstance(human, str) else "",
+                "userGroups": groups,
+                "sourceType": source_type.value,
+                "sourceId": source_id,
+                "isPublished": bool(is_published),
+                "createdBy": "system",
+                "updatedBy": "system",
+                "createdAt": stamp,
+                "updatedAt": stamp,
+                "__v": 0,
+            }
+        )
+    return rows
+
+
+class MetadataKeysTable:
+    """Keeps MetadataKeys rows in step with their source documents."""
+
+    def __init__(self, store: StoreLike) -> None:
+        self._rows = store.collection(METADATA_KEYS_COLLECTION)
+
+    async def insert(self, rows: list[dict[str, Any]]) -> None:
+        """Rows of a new source; falls back to a rebuild if some already exist."""
+        if not rows:
+            return
+        try:
+            await self._rows.insert_many(rows, ordered=False)
+        except DuplicateKeyError:
+            # Left behind by an earlier attempt that stopped half-way.
+            await self.replace(rows[0]["sourceType"], rows[0]["sourceId"], rows)
+
+    async def replace(
+        self, source_type: str, source_id: str, rows: list[dict[str, Any]]
+    ) -> None:
+        """Make the source's rows exactly ``rows``."""
+        keys = [row["key"] for row in rows]
+        await self._rows.delete_many(
+            {"sourceType": source_type, "sourceId": source_id, "key": {"$nin": keys}}
+        )
+        await asyncio.gather(
+            *(
+                self._rows.replace_one({"_id": row["_id"]}, row, upsert=True)
+                for row in rows
+            )
+        )
+
+    async def delete(self, source_type: str, source_id: str) -> None:
+        await self._rows.delete_many({"sourceType": source_type, "sourceId": source_id})
