@@ -15,6 +15,7 @@ from collections.abc import Sequence
 SUBCOMMANDS = (
     "cli.serve",
     "cli.migrate",
+    "cli.accounts",
 )
 
 
