@@ -12,6 +12,7 @@ import re
 from typing import Any
 from urllib.parse import quote, unquote
 
+from common.errors import InvalidError
 from common.units import UnitError, to_si
 
 logger = logging.getLogger(__name__)
@@ -119,3 +120,53 @@ def add_si_units(metadata: Any) -> Any:
 def prepare_for_storage(metadata: Any) -> Any:
     """What SciCat does to incoming metadata: SI augmentation, then key encoding."""
     return encode_keys(add_si_units(metadata))
+
+
+def _is_value_unit(entry: Any) -> bool:
+    return isinstance(entry, dict) and ("value" in entry or "unit" in entry)
+
+
+def _at(document: Any, path: list[str]) -> Any:
+    for key in path:
+        if not isinstance(document, dict):
+            return None
+        document = document.get(key)
+    return document
+
+
+def value_unit_mismatches(
+    update: dict[str, Any], stored: dict[str, Any], path: tuple[str, ...] = ()
+) -> list[str]:
+    """Paths where the stored object has both value and unit but the update lacks one.
+
+    Walks the whole update body (keys as stored, i.e. encoded), as SciCat's v4
+    PATCH does before it writes.
+    """
+    found: list[str] = []
+    for key, entry in update.items():
+        current = [*path, key]
+        if _is_value_unit(entry):
+            original = _at(stored, current)
+            if (
+                _is_value_unit(original)
+                and "value" in original
+                and "unit" in original
+                and not ("value" in entry and "unit" in entry)
+            ):
+                found.append(".".join(current))
+        if isinstance(entry, dict):
+            found.extend(value_unit_mismatches(entry, stored, tuple(current)))
+    return found
+
+
+def check_value_unit_update(
+    pid: str, update: dict[str, Any], stored: dict[str, Any]
+) -> None:
+    """Refuse a v4 PATCH that would split a stored value from its unit."""
+    mismatched = value_unit_mismatches(update, stored)
+    if mismatched:
+        raise InvalidError(
+            f"Original dataset {pid} contains both value and unit in "
+            f"{', '.join(mismatched)}. Please provide both when updating.",
+            details=[{"field": path, "constraint": "valueUnit"} for path in mismatched],
+        )

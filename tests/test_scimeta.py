@@ -6,13 +6,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from common.errors import InvalidError
 from common.scimeta import (
     add_si_units,
+    check_value_unit_update,
     decode_key,
     decode_keys,
     encode_key,
     encode_keys,
     prepare_for_storage,
+    value_unit_mismatches,
 )
 
 # Text without lone surrogates (JSON from clients can carry them; see below).
@@ -155,3 +158,24 @@ def test_prepare_for_storage_augments_with_raw_keys_then_encodes():
     assert prepare_for_storage({"a.b": {"value": 20, "unit": "degC"}}) == {
         "a%2Eb": {"value": 20, "unit": "degC", "valueSI": 293.15, "unitSI": "K"}
     }
+
+
+def test_patch_that_drops_a_unit_is_refused_with_scicats_message():
+    stored = {"scientificMetadata": {"a%2Eb": {"value": 1, "unit": "m"}}}
+    update = {"scientificMetadata": {"a%2Eb": {"value": 2}}}
+    assert value_unit_mismatches(update, stored) == ["scientificMetadata.a%2Eb"]
+    with pytest.raises(InvalidError) as caught:
+        check_value_unit_update("PFX/1", update, stored)
+    assert caught.value.message == (
+        "Original dataset PFX/1 contains both value and unit in "
+        "scientificMetadata.a%2Eb. Please provide both when updating."
+    )
+
+
+def test_patch_with_value_and_unit_or_new_keys_is_fine():
+    stored = {"scientificMetadata": {"t": {"value": 1, "unit": "K"}, "n": 1}}
+    check_value_unit_update(
+        "p", {"scientificMetadata": {"t": {"value": 2, "unit": "K"}}}, stored
+    )
+    check_value_unit_update("p", {"scientificMetadata": {"new": {"value": 2}}}, stored)
+    check_value_unit_update("p", {"scientificMetadata": {"n": {"value": 2}}}, stored)
