@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, model_validator
-from pydantic_core import PydanticCustomError, core_schema
+from pydantic_core import PydanticCustomError, PydanticUndefined, core_schema
 
 CV_ERROR = "class_validator"
 
@@ -288,11 +288,9 @@ class CVModel(BaseModel):
         return {**data, **dict.fromkeys(missing, UNDEFINED)}
 
     def payload(self) -> dict[str, Any]:
-        """The fields the client sent plus those with a non-None default."""
-        dumped = self.model_dump()
-        fields = type(self).model_fields
-        return {
-            key: value
-            for key, value in dumped.items()
-            if key in self.model_fields_set or fields[key].default is not None
-        }
+        """The fields the client sent (nested ones too) plus non-None defaults."""
+        dumped = self.model_dump(exclude_unset=True)
+        for name, info in type(self).model_fields.items():
+            if name not in dumped and info.default not in (None, PydanticUndefined):
+                dumped[name] = getattr(self, name)
+        return dumped

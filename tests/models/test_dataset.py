@@ -240,3 +240,25 @@ def test_new_document_has_scicat_defaults_and_id_equal_to_pid():
     assert document["createdBy"] == document["updatedBy"] == "ingestor"
     assert document["datasetlifecycle"]["archiveStatusMessage"] == "datasetCreated"
     assert document["datasetlifecycle"]["dateOfDiskPurging"] == NOW
+
+
+def test_payload_of_nested_bodies_holds_only_what_was_sent():
+    fields = CreateDatasetDto.model_validate(
+        body(
+            CUSTOM_CORRECT_MIN,
+            datasetlifecycle={"archivable": False, "unknownKey": 1},
+            techniques=[{"pid": "t1", "name": "XRD"}],
+        )
+    ).payload()
+    assert fields["datasetlifecycle"] == {"archivable": False}
+    assert fields["techniques"] == [{"pid": "t1", "name": "XRD"}]
+    assert fields["size"] == 0 and fields["packedSize"] == 0
+    assert "description" not in fields
+
+
+def test_lifecycle_with_a_wrong_type_in_a_dataset_body_is_a_400():
+    with pytest.raises(ValidationError) as caught:
+        CreateDatasetDto.model_validate(
+            body(CUSTOM_CORRECT_MIN, datasetlifecycle={"archivable": "no"})
+        )
+    assert caught.value.errors()[0]["loc"] == ("datasetlifecycle", "archivable")
