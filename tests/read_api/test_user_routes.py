@@ -52,14 +52,16 @@ async def test_users_path_is_case_insensitive(client, accounts):
     assert response.status == 200
 
 
-@pytest.mark.parametrize(
-    "path",
-    ["/api/v3/users/my/self", "/api/v3/users/abc", "/api/v3/users/abc/userIdentity"],
-)
-async def test_anonymous_callers_get_401(client, accounts, path):
-    response = await get(client, accounts, path)
-    assert response.status == 401
-    assert await response.json() == UNAUTHENTICATED
+async def test_anonymous_callers_get_401(client, accounts):
+    paths = [
+        "/api/v3/users/my/self",
+        "/api/v3/users/abc",
+        "/api/v3/users/abc/userIdentity",
+    ]
+    for path in paths:
+        response = await get(client, accounts, path)
+        assert response.status == 401, path
+        assert await response.json() == UNAUTHENTICATED
 
 
 async def test_own_user_by_id(client, accounts):
