@@ -11,6 +11,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
 from typing import Any, Self, TypeVar
 
+from bson.errors import BSONError
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.command_cursor import AsyncCommandCursor
@@ -25,6 +26,7 @@ from pymongo.results import (
 )
 from pymongo.uri_parser import parse_uri
 
+from common.errors import StoreQueryError
 from common.store.errors import translate_pymongo
 from common.store.interface import (
     Document,
@@ -46,6 +48,10 @@ async def _call(awaitable: Awaitable[T]) -> T:
         return await awaitable
     except PyMongoError as exc:
         raise translate_pymongo(exc) from exc
+    except (BSONError, TypeError, ValueError) as exc:
+        # PyMongo validates requests client-side (an update without
+        # operators, a document BSON cannot hold) with these.
+        raise StoreQueryError(str(exc)) from exc
 
 
 def _limit(max_time_ms: int | None, default: int) -> int | None:
@@ -174,6 +180,8 @@ class MongoCollection:
             cursor = self._collection.find(filter, projection, **kwargs)
         except PyMongoError as exc:
             raise translate_pymongo(exc) from exc
+        except (TypeError, ValueError) as exc:
+            raise StoreQueryError(str(exc)) from exc
         return MongoCursor(cursor)
 
     async def count_documents(

@@ -16,6 +16,7 @@ import functools
 import heapq
 import itertools
 import logging
+import re
 import time
 from collections.abc import (
     AsyncIterator,
@@ -602,6 +603,7 @@ class EmbeddedCollection:
             return {}
         if not isinstance(filter, Mapping):
             raise StoreQueryError("a filter must be a document")
+        _check_regexes(filter)
         operand, rest = split_text_clause(filter)
         prepared: dict[str, Any] = mm.naive_dates(rest)
         if operand is None:
@@ -861,6 +863,30 @@ class _Outcome:
         if self.upserted_id is not None:
             raw["upserted"] = self.upserted_id
         return UpdateResult(raw, acknowledged=True)
+
+
+_REGEX_OPTIONS = frozenset("imxsu")
+
+
+def _check_regexes(value: Any) -> None:
+    """Refuse a bad ``$regex`` even where no document would reach the matcher."""
+    if isinstance(value, Mapping):
+        pattern = value.get("$regex")
+        if isinstance(pattern, str):
+            options = value.get("$options", "")
+            if not isinstance(options, str) or set(options) - _REGEX_OPTIONS:
+                raise StoreQueryError(f"invalid regex options: {options!r}")
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise StoreQueryError(f"invalid regular expression: {exc}") from exc
+        elif pattern is not None and not hasattr(pattern, "pattern"):
+            raise StoreQueryError("$regex has to be a string")
+        for item in value.values():
+            _check_regexes(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_regexes(item)
 
 
 def _expired(values: list[Any], cutoff: dt.datetime) -> bool:

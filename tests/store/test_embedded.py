@@ -1,0 +1,189 @@
+"""What only the embedded store has to prove: indexes agree with scans, reopening
+keeps everything, TTL, time limits, and a failed disk write is never acknowledged."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import mongomock
+import pytest
+
+from common.errors import StoreUnavailableError
+from common.store import EmbeddedStore
+
+
+@pytest.fixture
+async def embedded(tmp_path):
+    store = EmbeddedStore(tmp_path / "embedded")
+    await store.open()
+    yield store
+    await store.close()
+
+
+def _random_documents(count: int) -> list[dict]:
+    rng = random.Random(7)
+    values = [
+        "g1",
+        "g2",
+        "g3",
+        1,
+        1.0,
+        True,
+        None,
+        ["g1", "g2"],
+        [],
+        {"x": 1},
+        [["g1"]],
+    ]
+    documents = []
+    for number in range(count):
+        document: dict = {"_id": f"d{number}", "n": rng.randint(0, 20)}
+        if rng.random() < 0.9:
+            document["ownerGroup"] = rng.choice(values)
+        if rng.random() < 0.8:
+            document["meta"] = {"group": rng.choice(values), "k": rng.randint(0, 3)}
+        if rng.random() < 0.5:
+            document["items"] = [
+                {"group": rng.choice(values)} for _ in range(rng.randint(0, 3))
+            ]
+        documents.append(document)
+    return documents
+
+
+FILTERS = [
+    {"ownerGroup": "g1"},
+    {"ownerGroup": 1},
+    {"ownerGroup": True},
+    {"ownerGroup": None},
+    {"ownerGroup": ["g1", "g2"]},
+    {"ownerGroup": {"$in": ["g1", 1, None]}},
+    {"ownerGroup": {"$eq": "g2"}},
+    {"ownerGroup": "g1", "n": {"$gt": 5}},
+    {"$and": [{"ownerGroup": "g3"}, {"n": {"$lt": 10}}]},
+    {"$or": [{"ownerGroup": "g3"}, {"meta.group": "g1"}]},
+    {"meta.group": "g2"},
+    {"meta.group": {"$in": ["g1", "g3"]}},
+    {"items.group": "g1"},
+    {"items.group": {"$exists": False}},
+    {"_id": "d5"},
+    {"_id": {"$in": ["d1", "d2", "nope"]}},
+    {"_id": "d5", "ownerGroup": "g1"},
+    {"ownerGroup": {"x": 1}},
+    {"ownerGroup": {"$ne": "g1"}},
+]
+
+
+@pytest.mark.parametrize("filter", FILTERS, ids=[str(f) for f in FILTERS])
+async def test_indexed_answers_equal_mongomock_scans(embedded, filter):
+    documents = _random_documents(300)
+    ours = embedded.collection("Thing")
+    for path in ("ownerGroup", "meta.group", "items.group", "n"):
+        await ours.create_index(path)
+    await ours.insert_many([dict(d) for d in documents])
+    plain = mongomock.MongoClient().db.things
+    plain.insert_many([dict(d) for d in documents])
+
+    found = await ours.find(filter).to_list(None)
+    expected = list(plain.find(filter))
+
+    assert [d["_id"] for d in found] == [d["_id"] for d in expected]
+    assert await ours.count_documents(filter) == plain.count_documents(filter)
+
+
+async def test_reopening_finds_documents_indexes_updates_and_deletes(tmp_path):
+    folder = tmp_path / "reopen"
+    store = EmbeddedStore(folder)
+    await store.open()
+    things = store.collection("Thing")
+    await things.create_index("code", unique=True)
+    await things.insert_many([{"_id": i, "code": f"c{i}"} for i in range(5)])
+    await things.update_one({"_id": 1}, {"$set": {"code": "changed"}})
+    await things.delete_one({"_id": 2})
+    await store.collection("Gone").insert_one({"_id": 1})
+    await store.drop_collection("Gone")
+    await store.close()
+
+    reopened = EmbeddedStore(folder)
+    await reopened.open()
+    try:
+        things = reopened.collection("Thing")
+        assert [d["code"] for d in await things.find({}).to_list(None)] == [
+            "c0",
+            "changed",
+            "c3",
+            "c4",
+        ]
+        assert (await things.index_information())["code_1"]["unique"] is True
+        assert await reopened.list_collection_names() == ["Thing"]
+        from common.errors import DuplicateKeyError
+
+        with pytest.raises(DuplicateKeyError):
+            await things.insert_one({"code": "c3"})
+    finally:
+        await reopened.close()
+
+
+async def test_ttl_index_removes_old_documents_now_and_at_open(tmp_path):
+    folder = tmp_path / "ttl"
+    store = EmbeddedStore(folder)
+    await store.open()
+    claims = store.collection("IngestClaim")
+    await claims.create_index("claimedAt", expireAfterSeconds=3600)
+    now = dt.datetime.now(dt.UTC)
+    await claims.insert_many(
+        [
+            {"_id": "old", "claimedAt": now - dt.timedelta(hours=2)},
+            {"_id": "new", "claimedAt": now},
+            {"_id": "undated", "claimedAt": "not a date"},
+        ]
+    )
+
+    assert await store.expire_now() == 1
+    assert sorted(d["_id"] for d in await claims.find({}).to_list(None)) == [
+        "new",
+        "undated",
+    ]
+
+    await claims.update_one(
+        {"_id": "new"}, {"$set": {"claimedAt": now - dt.timedelta(hours=5)}}
+    )
+    await store.close()
+    reopened = EmbeddedStore(folder)
+    await reopened.open()
+    try:
+        remaining = await reopened.collection("IngestClaim").find({}).to_list(None)
+        assert [d["_id"] for d in remaining] == ["undated"]
+    finally:
+        await reopened.close()
+
+
+async def test_a_scan_past_its_time_limit_is_unavailable(embedded):
+    things = embedded.collection("Thing")
+    await things.insert_many([{"n": i, "text": "x" * 50} for i in range(3_000)])
+
+    with pytest.raises(StoreUnavailableError):
+        await things.find({"text": {"$regex": "y$"}}, max_time_ms=1).to_list(None)
+    assert await things.count_documents({"n": 5}, max_time_ms=0) == 1
+
+
+async def test_a_failed_commit_is_not_acknowledged_and_the_store_reports_it(embedded):
+    things = embedded.collection("Thing")
+    await things.insert_one({"_id": 1})
+    embedded._journal._connection.close()  # the file can no longer be written
+
+    with pytest.raises(StoreUnavailableError):
+        await things.insert_one({"_id": 2})
+    with pytest.raises(StoreUnavailableError):
+        await embedded.ping()
+    with pytest.raises(StoreUnavailableError):
+        await things.insert_one({"_id": 3})
+
+
+async def test_a_closed_store_is_unavailable(tmp_path):
+    store = EmbeddedStore(tmp_path / "closed")
+    await store.open()
+    await store.close()
+
+    with pytest.raises(StoreUnavailableError):
+        await store.collection("Thing").find_one({})
