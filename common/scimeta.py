@@ -117,8 +117,35 @@ def add_si_units(metadata: Any) -> Any:
     return augmented
 
 
+# MongoDB refuses documents nested deeper than 100 levels; the metadata sits
+# one level down, and refusing early keeps the recursive walks bounded.
+MAX_DEPTH = 90
+
+
+def depth(value: Any) -> int:
+    """How deeply objects and arrays nest in ``value`` (a scalar is 0)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, level + 1)
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
 def prepare_for_storage(metadata: Any) -> Any:
-    """What SciCat does to incoming metadata: SI augmentation, then key encoding."""
+    """What SciCat does to incoming metadata: SI augmentation, then key encoding.
+
+    Raises ValueError for metadata nested deeper than MAX_DEPTH.
+    """
+    if depth(metadata) > MAX_DEPTH:
+        raise ValueError(f"must not be nested deeper than {MAX_DEPTH} levels")
     return encode_keys(add_si_units(metadata))
 
 

@@ -8,10 +8,12 @@ from hypothesis import strategies as st
 
 from common.errors import InvalidError
 from common.scimeta import (
+    MAX_DEPTH,
     add_si_units,
     check_value_unit_update,
     decode_key,
     decode_keys,
+    depth,
     encode_key,
     encode_keys,
     prepare_for_storage,
@@ -179,3 +181,16 @@ def test_patch_with_value_and_unit_or_new_keys_is_fine():
     )
     check_value_unit_update("p", {"scientificMetadata": {"new": {"value": 2}}}, stored)
     check_value_unit_update("p", {"scientificMetadata": {"n": {"value": 2}}}, stored)
+
+
+def test_depth_counts_objects_and_arrays():
+    assert depth(1) == 0
+    assert depth({"a": [{"b": 1}]}) == 3
+
+
+def test_too_deep_metadata_is_refused_before_the_recursive_walks():
+    nested: dict = {}
+    for _ in range(MAX_DEPTH + 5):
+        nested = {"k": nested}
+    with pytest.raises(ValueError):
+        prepare_for_storage(nested)

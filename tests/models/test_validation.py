@@ -294,3 +294,12 @@ def test_is_valid_custom_wrong_data_only_misses_the_name():
         "valid": False,
         "error": "datasetName must be a string",
     }
+
+
+def test_too_deeply_nested_metadata_is_a_clear_400_message():
+    nested: dict = {"v": 1}
+    for _ in range(120):
+        nested = {"k": nested}
+    assert messages(
+        CreateDatasetDto, body(CUSTOM_CORRECT_MIN, scientificMetadata=nested)
+    ) == ["scientificMetadata must not be nested deeper than 90 levels"]
