@@ -9,4 +9,5 @@ pytest_plugins = [
     "tests.fixtures.rabbit",
     "tests.fixtures.accounts",
     "tests.fixtures.api",
+    "tests.fixtures.catalogue_api",
 ]
