@@ -172,7 +172,7 @@ class EntityService:
         document = await self.fetch(doc_id)
         if document is None:
             raise NotFoundError(self.spec.not_found.format(id=doc_id))
-        if not self.access.can_read(ctx.identity, document):
+        if not self.can_read(ctx, document):
             raise ForbiddenError(self.spec.read_denied)
         return document
 
@@ -361,6 +361,9 @@ class EntityService:
     def check_removable(self, fields: Sequence[str]) -> None:
         """Reject a merge patch that removes a required field (InvalidError)."""
         return None
+
+    def can_read(self, ctx: CallContext, document: Mapping[str, Any]) -> bool:
+        return self.access.can_read(ctx.identity, document)
 
     def can_update(self, identity: Identity, document: Mapping[str, Any]) -> bool:
         return self.access.can_update(identity, document)

@@ -17,6 +17,7 @@ from common.errors import InvalidError
 from common.models import attachment as attachment_models
 from common.models import datablock as datablock_models
 from common.models import dataset as dataset_models
+from common.models import lifecycle as lifecycle_models
 from common.models import origdatablock as odb_models
 from common.models.checks import CVModel
 from common.models.datafile import stored_file_list
@@ -179,6 +180,15 @@ def dataset_replace(
         if fields.get(key) is None and key in stored:
             fields[key] = stored[key]
     return _merge_lifecycle(fields, stored)
+
+
+def lifecycle_patch(changes: Any) -> Fields:
+    """A lifecycle route body; an empty one is refused as SciCat does."""
+    model = _validate(lifecycle_models.UpdateDatasetLifecycleDto, changes)
+    fields = {k: v for k, v in _sent(model).items() if v is not None}
+    if not fields:
+        raise InvalidError("dataset lifecycle DTO must not be empty")
+    return fields
 
 
 # --- file lists and datablocks --------------------------------------------------
