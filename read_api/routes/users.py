@@ -9,17 +9,41 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from common.errors import ForbiddenError, StoreUnavailableError
 from common.identity.principal import Identity
-from common.identity.users import find_identity, find_user, user_json
+from common.identity.users import (
+    USER_SETTING,
+    find_identity,
+    find_user,
+    id_key,
+    user_json,
+)
 from common.permissions.groups import GroupConfig, is_admin
 from common.store.interface import Store
 from read_api.inputs import identity_of
 from read_api.keys import SERVICES, SETTINGS, STORE
-from read_api.routes.auth import UserOut
+from read_api.routes.auth import LogoutOut, UserOut, post_logout, token_codec
 from read_api.routing import RouteGroup
 
 users = RouteGroup("/api/v3/users", tags=("users",), auth=True)
 
 FORBIDDEN = "Access Forbidden or Unauthorized"
+
+
+class JwtOut(BaseModel):
+    """A token for an external service, carrying the caller's id and groups."""
+
+    jwt: str
+
+
+class UserSettingsOut(BaseModel):
+    """A user's frontend settings."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    id_: str = Field(alias="_id")
+    userId: str
+    datasetCount: int = 25
+    jobCount: int = 25
+    externalSettings: dict[str, Any] = Field(default_factory=dict)
 
 
 class UserIdentityOut(BaseModel):
@@ -102,3 +126,50 @@ async def get_user_identity(request: web.Request) -> dict[str, Any] | None:
     require_self_or_admin(request, user_id)
     found = await find_identity(store_of(request), user_id)
     return identity_json(found) if found is not None else None
+
+
+@users.get(
+    "/my/identity",
+    summary="The caller's own identity (profile, access groups)",
+    response=UserIdentityOut,
+)
+async def get_my_identity(request: web.Request) -> dict[str, Any] | None:
+    found = await find_identity(store_of(request), identity_of(request).user_id)
+    return identity_json(found) if found is not None else None
+
+
+@users.get(
+    "/my/settings",
+    summary="The caller's own settings; empty when there are none",
+    response=UserSettingsOut,
+)
+async def get_my_settings(request: web.Request) -> dict[str, Any] | None:
+    key = id_key(identity_of(request).user_id)
+    return await store_of(request).collection(USER_SETTING).find_one({"userId": key})
+
+
+@users.post(
+    "/jwt",
+    summary="A token for external services; anonymous callers get a public one",
+    response=JwtOut,
+    auth=False,
+)
+async def post_jwt(request: web.Request) -> dict[str, str]:
+    identity = identity_of(request)
+    if identity.is_anonymous:
+        claims: dict[str, Any] = {"username": "anonymous", "groups": ["public"]}
+    else:
+        claims = {"username": identity.user_id, "groups": list(identity.groups)}
+    return {"jwt": token_codec(request.app).sign(claims)}
+
+
+users.add(
+    "POST",
+    "/logout",
+    post_logout,
+    summary="Log out (same as /auth/logout)",
+    response=LogoutOut,
+    responses={401: str},
+    status=200,
+    auth=False,
+)

@@ -114,3 +114,59 @@ async def test_someone_elses_identity_is_403_except_for_admins(client, accounts)
     allowed = await get(client, accounts, path, "adminIngestor")
     assert allowed.status == 200
     assert (await allowed.json())["profile"]["username"] == "user6"
+
+
+async def test_my_identity_and_settings(client, accounts):
+    headers = {"Authorization": f"Bearer {await accounts.token('user2')}"}
+    user = await accounts.user("user2")
+    identity = await client.get("/api/v3/users/my/identity", headers=headers)
+    assert identity.status == 200
+    assert (await identity.json())["profile"]["accessGroups"] == ["group2"]
+
+    # Login (done by accounts.token) created the default settings.
+    settings = await client.get("/api/v3/users/my/settings", headers=headers)
+    body = await settings.json()
+    assert body["userId"] == str(user["_id"])
+    assert (body["datasetCount"], body["jobCount"]) == (25, 25)
+    assert body["externalSettings"] == {}
+
+
+async def test_service_jwt_round_trip_keeps_groups_from_the_store(client, accounts):
+    token = await accounts.token("user3")
+    response = await client.post(
+        "/api/v3/users/jwt", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status == 201
+    service_token = (await response.json())["jwt"]
+    claims = accounts.codec.verify(service_token)
+    user = await accounts.user("user3")
+    assert claims["username"] == str(user["_id"])
+    assert claims["groups"] == ["group3"]
+
+    who = await client.get(
+        "/api/v3/auth/whoami", headers={"Authorization": f"Bearer {service_token}"}
+    )
+    assert (await who.json())["username"] == "user3"
+
+
+async def test_anonymous_service_jwt_stays_anonymous(client, accounts):
+    response = await client.post("/api/v3/users/jwt")
+    assert response.status == 201
+    service_token = (await response.json())["jwt"]
+    assert accounts.codec.verify(service_token)["groups"] == ["public"]
+    who = await client.get(
+        "/api/v3/auth/whoami", headers={"Authorization": f"Bearer {service_token}"}
+    )
+    assert await who.read() == b""
+
+
+async def test_users_logout_matches_auth_logout(client, accounts):
+    anonymous = await client.post("/api/v3/users/logout")
+    assert anonymous.status == 401
+    assert await anonymous.json() == "Not logged in"
+    token = await accounts.token("user1")
+    response = await client.post(
+        "/api/v3/users/logout", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status == 200
+    assert await response.json() == {"logout": "successful"}
