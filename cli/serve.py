@@ -1,10 +1,10 @@
 """``scicat api``, ``scicat worker``, ``scicat all``: run the system in the foreground.
 
-Each loads the settings once, configures logging once, opens the store, seeds
-the functional accounts, starts its parts and stops cleanly on SIGTERM or
-SIGINT (exit code 0). ``all`` runs the API and the worker in one process on
-one event loop (``make run``); a broker outage never stops the API there, it
-shows in the health ``details`` as ``rabbitmq``.
+Each loads the settings once, configures logging once, opens the runtime
+(store, effects, services), seeds the functional accounts, starts its parts and
+stops cleanly on SIGTERM or SIGINT (exit code 0). ``all`` runs the API and the
+worker in one process on one event loop (``make run``); a broker outage never
+stops the API there, it shows in the health ``details`` as ``rabbitmq``.
 """
 
 from __future__ import annotations
@@ -26,12 +26,13 @@ from common.identity.authenticator import JwtAuthenticator
 from common.identity.seeding import seed_functional_accounts
 from common.identity.tokens import TokenCodec
 from common.logging import configure_logging
+from common.runtime import Runtime
+from common.services import Services
 from common.settings import Settings, load_settings, warn_unimplemented
-from common.store import Store, open_store
 from ingest_worker.app import Worker, WorkerSetup, create_worker
-from ingest_worker.status import BrokerStatus
 from read_api.app import create_app
-from read_api.health import ComponentHealth, HealthProbe
+from read_api.health import HealthProbe
+from read_api.keys import Services as ApiServices
 from read_api.runner import start_api
 
 logger = logging.getLogger(__name__)
@@ -53,12 +54,12 @@ _COMMANDS = {
     "all": (Part.ALL, "run the REST API and the ingest worker in one process"),
 }
 
-# Consumers the worker runs, given the open store; the ingest consumers plug
-# in here when they land.
-WorkerSetups = Callable[[Settings, Store], Iterable[WorkerSetup]]
+# Consumers the worker runs, given the process runtime (store, services,
+# effects); the ingest consumers plug in here when they land.
+WorkerSetups = Callable[[Settings, Runtime], Iterable[WorkerSetup]]
 
 
-def no_consumers(_settings: Settings, _store: Store) -> Iterable[WorkerSetup]:
+def no_consumers(_settings: Settings, _runtime: Runtime) -> Iterable[WorkerSetup]:
     return ()
 
 
@@ -147,23 +148,28 @@ async def _serve(
     stopper: Stopper,
     resources: contextlib.AsyncExitStack,
 ) -> int:
-    store = await open_store(settings)
-    resources.push_async_callback(store.close)
+    # One runtime (store, effects, services) shared by both parts.
+    runtime = await Runtime.open(settings)
+    resources.push_async_callback(runtime.close)
+    store = runtime.store
     await seed_functional_accounts(store, settings)
 
     worker: Worker | None = None
     if Part.WORKER in parts:
-        worker = create_worker(settings, worker_setups(settings, store))
+        worker = create_worker(settings, worker_setups(settings, runtime))
         await worker.start()
         resources.push_async_callback(worker.stop)
 
     if Part.API in parts:
-        probes = {"rabbitmq": broker_health_probe(worker.status)} if worker else {}
+        probes: dict[str, HealthProbe] = {}
+        if worker is not None:
+            probes["rabbitmq"] = worker.status.health
         app = create_app(
             settings,
             store=store,
             authenticator=JwtAuthenticator(store, TokenCodec.from_settings(settings)),
             health_probes=probes,
+            services=api_services(runtime),
         )
         runner = await start_api(app, settings)
         resources.push_async_callback(runner.cleanup)
@@ -188,16 +194,12 @@ async def _until_stopped_or_failed(stopper: Stopper, worker: Worker) -> int:
     return EXIT_FAILED if failed in done else EXIT_OK
 
 
-def broker_health_probe(status: BrokerStatus) -> HealthProbe:
-    """The worker's broker connection as a health ``details`` component."""
-
-    def probe() -> ComponentHealth:
-        entry = status.health()
-        message = entry.pop("message", None)
-        entry.pop("status")
-        return ComponentHealth(up=status.is_up, message=message, extra=entry)
-
-    return probe
+def api_services(runtime: Runtime) -> ApiServices:
+    """The API's service container filled from the process runtime."""
+    container = ApiServices()
+    container.add(Services, runtime.services)
+    container.add(Runtime, runtime)
+    return container
 
 
 def _names(parts: Part) -> list[str]:

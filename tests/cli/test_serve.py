@@ -8,7 +8,16 @@ import aiormq
 import pytest
 
 from cli.main import build_parser, main
-from cli.serve import EXIT_BAD_SETTINGS, EXIT_FAILED, EXIT_OK, Part, serve
+from cli.serve import (
+    EXIT_BAD_SETTINGS,
+    EXIT_FAILED,
+    EXIT_OK,
+    Part,
+    api_services,
+    serve,
+)
+from common.runtime import Runtime
+from common.services import Services
 from common.store import open_store
 from tests.fixtures.rabbit import free_port
 
@@ -206,3 +215,52 @@ async def test_worker_alone_stops_cleanly(
                 await asyncio.sleep(0.05)
 
     assert await run.finish() == EXIT_OK
+
+
+async def test_a_locked_store_fails_start_up(serve_settings, running):
+    first = running(serve_settings(), Part.API)
+    await first.health()
+    # Same embedded store folder: the second process must not share it.
+    second_settings = serve_settings(
+        EMBEDDED_STORE_PATH=first.settings.EMBEDDED_STORE_PATH
+    )
+
+    code = await asyncio.wait_for(serve(second_settings, Part.API), 20)
+
+    assert code == EXIT_FAILED
+    assert await first.finish() == EXIT_OK
+
+
+@pytest.mark.rabbit
+async def test_all_keeps_serving_when_the_broker_refuses_the_topology(
+    serve_settings, running, rabbit_namespace, rabbit_connection
+):
+    channel = await rabbit_connection.channel()
+    await channel.declare_queue(
+        rabbit_namespace.topology.dead_queue,
+        durable=True,
+        arguments={"x-queue-type": "classic"},
+    )
+    run = running(serve_settings(), Part.ALL)
+
+    body = await asyncio.wait_for(
+        run.health_until(
+            lambda b: "other arguments" in b["details"]["rabbitmq"].get("message", "")
+        ),
+        10,
+    )
+
+    assert body["status"] == "ok"
+    assert body["details"]["rabbitmq"]["status"] == "down"
+    assert await run.finish() == EXIT_OK
+
+
+async def test_the_api_gets_the_runtime_services(settings):
+    runtime = await Runtime.open(settings)
+    try:
+        container = api_services(runtime)
+
+        assert container.get(Services) is runtime.services
+        assert container.get(Runtime) is runtime
+    finally:
+        await runtime.close()
