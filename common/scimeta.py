@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -22,8 +23,15 @@ _URI_SAFE = "-_.!~*'()"
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
+# Keys made only of these need no escaping: the common case, answered at once.
+_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_\-!~*'()]*$")
+
+
+@lru_cache(maxsize=65536)
 def encode_key(key: str) -> str:
     """``encodeURIComponent(key)`` with ``.`` also escaped; unchanged if unencodable."""
+    if _PLAIN_KEY.match(key):
+        return key
     try:
         encoded = quote(key, safe=_URI_SAFE, encoding="utf-8", errors="strict")
     except UnicodeEncodeError:
@@ -32,6 +40,7 @@ def encode_key(key: str) -> str:
     return encoded.replace(".", "%2E")
 
 
+@lru_cache(maxsize=65536)
 def decode_key(key: str) -> str:
     """``decodeURIComponent(key)`` with ``%2E`` as ``.``; unchanged if malformed."""
     if "%" not in key:
