@@ -303,3 +303,60 @@ def test_too_deeply_nested_metadata_is_a_clear_400_message():
     assert messages(
         CreateDatasetDto, body(CUSTOM_CORRECT_MIN, scientificMetadata=nested)
     ) == ["scientificMetadata must not be nested deeper than 90 levels"]
+
+
+# v4 bodies and small v3 PATCH bodies shaped like SciCat's fixtures.
+
+RAW_CORRECT_MIN_V4 = {
+    "ownerGroup": "Acme Corp",
+    "creationLocation": "Lund",
+    "type": "raw",
+    "creationTime": "2025-06-01T12:00:00.000Z",
+    "sourceFolder": "/var/data/run",
+    "owner": "jdoe",
+    "contactEmail": "jdoe@example.org",
+    "datasetName": "run 1",
+}
+
+
+def test_v4_raw_minimal_body_is_accepted_without_a_principal_investigator():
+    model = validate(CreateDatasetDto, RAW_CORRECT_MIN_V4)
+    assert model.payload()["type"] == "raw"
+
+
+def test_v4_derived_wrong_has_a_v3_field_and_no_name():
+    derived_wrong_v4 = body(
+        CUSTOM_WRONG_DATA, proposalId="abcdefg", keywords=["Test", "Custom"]
+    )
+    assert messages(CreateDatasetDto, derived_wrong_v4) == [
+        "property proposalId should not exist",
+        "datasetName must be a string",
+    ]
+
+
+def test_v4_custom_dataset_without_contact_email():
+    incomplete = body(CUSTOM_WRONG_DATA, proposalId=None, contactEmail=None)
+    assert messages(CreateDatasetDto, incomplete) == [
+        "Expected an email or a list of semicolon separated emails, got undefined",
+        "datasetName must be a string",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("patch", "expected"),
+    [
+        ({"comment": 1}, "comment must be a string"),
+        (
+            {"dataQualityMetrics": "test"},
+            "dataQualityMetrics must be a number conforming to the specified "
+            "constraints",
+        ),
+    ],
+)
+def test_v3_patch_with_wrong_types(patch, expected):
+    from common.models.dataset import PartialUpdateRawDatasetObsoleteDto
+
+    with pytest.raises(ValidationFailed) as caught:
+        validate(PartialUpdateRawDatasetObsoleteDto, patch, ErrorForm.V3_DATASET)
+    errors = json.loads(caught.value.message)
+    assert [list(e["constraints"].values()) for e in errors] == [[expected]]
