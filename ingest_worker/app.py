@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from faststream.rabbit import RabbitBroker
 from faststream.rabbit.schemas import Channel
 
+from common.errors import ConfigurationError
 from common.settings import Settings
 
 from .status import BrokerState, BrokerStatus
@@ -96,6 +97,13 @@ class Worker:
 
 def create_worker(settings: Settings, setups: Iterable[WorkerSetup] = ()) -> Worker:
     """Build the broker (not yet connected) and apply the consumers' set-ups."""
+    if settings.INGEST_PREFETCH < 1:
+        # Zero would mean no limit at all: one slow store could buffer a
+        # whole queue in memory.
+        raise ConfigurationError(
+            "INGEST_PREFETCH must be at least 1",
+            details={"INGEST_PREFETCH": settings.INGEST_PREFETCH},
+        )
     broker = RabbitBroker(
         settings.amqp_url,
         default_channel=Channel(prefetch_count=settings.INGEST_PREFETCH),

@@ -7,9 +7,8 @@ import aio_pika
 import pytest
 from faststream.rabbit import RabbitMessage
 
+from common.errors import ConfigurationError
 from ingest_worker.app import Worker, create_worker
-
-pytestmark = pytest.mark.rabbit
 
 
 @pytest.fixture
@@ -27,6 +26,7 @@ async def worker_factory(rabbit_namespace):
         await worker.stop()
 
 
+@pytest.mark.rabbit
 async def test_worker_connects_and_declares_the_topology(
     worker_factory, rabbit_connection
 ):
@@ -41,6 +41,7 @@ async def test_worker_connects_and_declares_the_topology(
         await channel.declare_queue(name, passive=True)
 
 
+@pytest.mark.rabbit
 async def test_setups_register_consumers_on_the_worker_queues(
     worker_factory, rabbit_connection
 ):
@@ -67,6 +68,7 @@ async def test_setups_register_consumers_on_the_worker_queues(
     assert await asyncio.wait_for(received.get(), 10) == ("m-7", {"pid": "p1"})
 
 
+@pytest.mark.rabbit
 async def test_prefetch_bounds_unacknowledged_deliveries(
     rabbit_settings_factory, worker_factory, rabbit_connection
 ):
@@ -102,6 +104,7 @@ async def test_prefetch_bounds_unacknowledged_deliveries(
     release.set()
 
 
+@pytest.mark.rabbit
 async def test_stop_is_clean_and_repeatable(worker_factory):
     worker = worker_factory()
     await worker.start()
@@ -111,3 +114,9 @@ async def test_stop_is_clean_and_repeatable(worker_factory):
     await worker.stop()
 
     assert worker.broker.running is False
+
+
+@pytest.mark.parametrize("prefetch", [0, -1])
+def test_an_unbounded_prefetch_is_refused(settings_factory, prefetch):
+    with pytest.raises(ConfigurationError, match="INGEST_PREFETCH"):
+        create_worker(settings_factory(INGEST_PREFETCH=prefetch))
