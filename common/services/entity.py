@@ -45,11 +45,18 @@ PROTECTED = frozenset({"_id", "__v", "createdBy", "createdAt"})
 
 
 class AlreadyExistsError(ConflictError):
-    """The document's own id is taken (a redelivery, for the worker)."""
+    """The document's own id is taken (a redelivery, for the worker).
 
-    def __init__(self, message: str, *, existing_id: str) -> None:
+    ``existing`` is the stored document with that id, for a reply that repeats
+    the first outcome.
+    """
+
+    def __init__(
+        self, message: str, *, existing_id: str, existing: Document | None = None
+    ) -> None:
         super().__init__(message, details={"id": existing_id})
         self.existing_id = existing_id
+        self.existing = existing
 
 
 class EntityAccess(Protocol):
@@ -332,10 +339,13 @@ class EntityService:
         try:
             await self.collection.insert_one(document)
         except DuplicateKeyError as exc:
-            if await self.fetch(document["_id"]) is not None:
+            existing = await self.fetch(document["_id"])
+            if existing is not None:
                 doc_id = str(document.get(self.spec.id_field, document["_id"]))
                 raise AlreadyExistsError(
-                    self.spec.duplicate.format(id=doc_id), existing_id=doc_id
+                    self.spec.duplicate.format(id=doc_id),
+                    existing_id=doc_id,
+                    existing=existing,
                 ) from exc
             raise ConflictError(
                 self.spec.duplicate.format(id="unknown"), details=exc.key

@@ -202,6 +202,7 @@ async def test_same_message_id_creates_one_dataset(env):
     with pytest.raises(AlreadyExistsError) as caught:
         await env.services.datasets.create(ctx, raw_dataset(), id_seed="message-7")
     assert caught.value.existing_id == first["pid"]
+    assert caught.value.existing["createdAt"] == first["createdAt"]
     assert caught.value.message == f"A dataset with pid {first['pid']} already exists!"
     assert re.fullmatch(f"scicat_testing/{UUID}", first["pid"])
     assert await env.count("Dataset") == 1
