@@ -103,8 +103,8 @@ class Datablock(Ownable):
     id_: str = Field(alias="_id")
     datasetId: str
     archiveId: str
-    size: float
-    packedSize: float
+    size: int | float
+    packedSize: int | float
     chkAlg: str | None = None
     version: str
     dataFileList: list[DataFile] = []

@@ -15,7 +15,7 @@ class DataFileDto(CVModel):
     """One entry of a ``dataFileList`` as sent."""
 
     path: ReqStr
-    size: Annotated[float, CV(IS_NUMBER)]
+    size: Annotated[int | float, CV(IS_NUMBER)]
     time: ReqDate
     chk: OptStr = None
     uid: OptStr = None
@@ -44,7 +44,7 @@ class DataFile(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     path: str
-    size: float
+    size: int | float
     time: StoredDate | None = None
     chk: str | None = None
     uid: str | None = None

@@ -130,7 +130,7 @@ SourceFolder = Annotated[
 OptUrl = Annotated[str | None, CV(IS_URL, optional=True)]
 OptInt = Annotated[int | None, CV(IS_INT, optional=True)]
 Size = Annotated[int, CV(IS_INT, optional=True)]
-OptNumber = Annotated[float | None, CV(IS_NUMBER, optional=True)]
+OptNumber = Annotated[int | float | None, CV(IS_NUMBER, optional=True)]
 OptObject = Annotated[dict[str, Any] | None, CV(IS_OBJECT, optional=True)]
 ScientificMetadata = Annotated[
     dict[str, Any] | None, AfterValidator(_metadata), CV(IS_OBJECT, optional=True)
@@ -489,10 +489,10 @@ class OutputDatasetDto(Ownable):
     contactEmail: str | None = None
     sourceFolder: str | None = None
     sourceFolderHost: str | None = None
-    size: float = 0
-    packedSize: float = 0
-    numberOfFiles: float = 0
-    numberOfFilesArchived: float = 0
+    size: int | float = 0
+    packedSize: int | float = 0
+    numberOfFiles: int | float = 0
+    numberOfFilesArchived: int | float = 0
     creationTime: StoredDate | None = None
     type: str | None = None
     validationStatus: str | None = None
@@ -510,7 +510,7 @@ class OutputDatasetDto(Ownable):
     scientificMetadataSchema: str | None = None
     scientificMetadataValid: bool | None = None
     comment: str | None = None
-    dataQualityMetrics: float | None = None
+    dataQualityMetrics: int | float | None = None
     principalInvestigators: list[str] = []
     startTime: StoredDate | None = None
     endTime: StoredDate | None = None

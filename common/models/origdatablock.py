@@ -112,6 +112,6 @@ class OrigDatablock(Ownable):
 
     id_: str = Field(alias="_id")
     datasetId: str
-    size: float
+    size: int | float
     chkAlg: str | None = None
     dataFileList: list[DataFile] = []

@@ -109,12 +109,12 @@ class UserSetting(_Stored):
 
     id_: ObjectId | str | None = Field(default=None, alias="_id")
     userId: ObjectId | str
-    datasetCount: float = DEFAULT_DATASET_COUNT
-    jobCount: float = DEFAULT_JOB_COUNT
+    datasetCount: int | float = DEFAULT_DATASET_COUNT
+    jobCount: int | float = DEFAULT_JOB_COUNT
     externalSettings: dict[str, Any] = {}
 
 
-Number = Annotated[float, CV(IS_NUMBER)]
+Number = Annotated[int | float, CV(IS_NUMBER)]
 NonEmptyStr = Annotated[str, CV(IS_NOT_EMPTY, IS_STRING)]
 
 

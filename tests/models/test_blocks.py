@@ -167,3 +167,11 @@ def test_datablock_ownership_prefers_the_body_on_the_plain_route():
     assert via_dataset["ownerGroup"] == "p16738"
     assert via_dataset["archiveId"] == DATABLOCK_CORRECT["archiveId"]
     assert all(isinstance(f["_id"], ObjectId) for f in via_dataset["dataFileList"])
+
+
+def test_whole_file_sizes_stay_integers():
+    fields = validate(
+        CreateOrigDatablockDto, body(ORIG_DATABLOCK_V4_MIN, datasetId="x")
+    )
+    size = fields.payload()["dataFileList"][0]["size"]
+    assert size == 8356037 and isinstance(size, int)
