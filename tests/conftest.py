@@ -5,6 +5,7 @@ from __future__ import annotations
 pytest_plugins = [
     "tests.fixtures.settings",
     "tests.fixtures.store",
+    "tests.fixtures.scicat_db",
     "tests.fixtures.smtp",
     "tests.fixtures.rabbit",
     "tests.fixtures.accounts",
