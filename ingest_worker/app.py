@@ -27,7 +27,12 @@ from common.errors import ConfigurationError
 from common.settings import Settings
 
 from .status import BrokerState, BrokerStatus
-from .supervisor import Backoff, ConnectionSupervisor, quiet_driver_reconnect_logs
+from .supervisor import (
+    GRACEFUL_SECONDS,
+    Backoff,
+    ConnectionSupervisor,
+    quiet_driver_reconnect_logs,
+)
 from .topology import Topology
 
 logger = logging.getLogger(__name__)
@@ -113,7 +118,7 @@ def create_worker(settings: Settings, setups: Iterable[WorkerSetup] = ()) -> Wor
         reconnect_interval=max(settings.INGEST_RECONNECT_MAX_SECONDS, 1.0),
         logger=logging.getLogger("ingest_worker.broker"),
         log_level=logging.DEBUG,
-        graceful_timeout=10.0,
+        graceful_timeout=GRACEFUL_SECONDS,
     )
     worker = Worker(settings, broker)
     for setup in setups:

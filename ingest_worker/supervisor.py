@@ -35,9 +35,12 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     TimeoutError,
 )
 
-# Stopping subscribers of a dead connection cannot reach the broker; do not
-# let it hold up the next attempt.
-_TEARDOWN_SECONDS = 5.0
+# Handlers in flight get this long to finish when consumers stop (SIGTERM or
+# a lost link); their unacknowledged messages go back to the queue anyway.
+GRACEFUL_SECONDS = 10.0
+# Stopping subscribers of a dead connection cannot reach the broker; past the
+# graceful wait, do not let it hold up the next attempt or the shutdown.
+_TEARDOWN_SECONDS = GRACEFUL_SECONDS + 5.0
 
 
 @dataclass
@@ -126,6 +129,7 @@ class ConnectionSupervisor:
         """Close the connection for good (the caller cancels :meth:`run`)."""
         self._stopping = True
         await self._teardown()
+        self._status.mark_down("worker stopped")
 
     async def _connect(self) -> None:
         self._lost.clear()

@@ -114,9 +114,49 @@ async def test_stop_is_clean_and_repeatable(worker_factory):
     await worker.stop()
 
     assert worker.broker.running is False
+    assert worker.status.health()["status"] == "down"
+    assert worker.status.health()["message"] == "worker stopped"
 
 
 @pytest.mark.parametrize("prefetch", [0, -1])
 def test_an_unbounded_prefetch_is_refused(settings_factory, prefetch):
     with pytest.raises(ConfigurationError, match="INGEST_PREFETCH"):
         create_worker(settings_factory(INGEST_PREFETCH=prefetch))
+
+
+@pytest.mark.rabbit
+async def test_stop_lets_the_message_in_flight_finish(
+    worker_factory, rabbit_connection
+):
+    started = asyncio.Event()
+    release = asyncio.Event()
+    finished: list[str | None] = []
+
+    def register(worker: Worker) -> None:
+        @worker.broker.subscriber(worker.topology.subscriber_queue("datablock.create"))
+        async def slow(message: RabbitMessage) -> None:
+            started.set()
+            await release.wait()
+            finished.append(message.message_id)
+
+    worker = worker_factory(setups=[register])
+    await worker.start()
+    await asyncio.wait_for(worker.wait_up(), 10)
+    channel = await rabbit_connection.channel()
+    exchange = await channel.get_exchange(worker.topology.ingest_exchange)
+    await exchange.publish(
+        aio_pika.Message(b"{}", message_id="in-flight"), routing_key="datablock.create"
+    )
+    await asyncio.wait_for(started.wait(), 10)
+
+    stopping = asyncio.create_task(worker.stop())
+    await asyncio.sleep(0.2)
+    assert not stopping.done()  # waiting for the handler, not cutting it off
+    release.set()
+    await asyncio.wait_for(stopping, 15)
+
+    assert finished == ["in-flight"]
+    queue = await channel.declare_queue(
+        worker.topology.ingest_queue("datablock.create"), passive=True
+    )
+    assert queue.declaration_result.message_count == 0  # acknowledged, not requeued
