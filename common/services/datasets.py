@@ -8,10 +8,12 @@ proposal counters, and the index and event effects.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from common.effects.events import EventAction
@@ -62,6 +64,30 @@ def value_unit_mismatches(
     return found
 
 
+_SIZE_ATTEMPTS = 5
+
+
+class KeyedLocks:
+    """One asyncio lock per key, dropped when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
 class DatasetService(EntityService):
     """Datasets: the generic operations plus SciCat's dataset rules."""
 
@@ -78,6 +104,7 @@ class DatasetService(EntityService):
 
     def __init__(self, deps: ServiceDeps, access: DatasetAccess) -> None:
         super().__init__(deps, access)
+        self._size_locks = KeyedLocks()
         settings = deps.settings
         self._pid_pattern: re.Pattern[str] | None = None
         if (
@@ -241,17 +268,31 @@ class DatasetService(EntityService):
     ) -> Document | None:
         """Recompute the dataset's fields of ``rule`` from all its children.
 
-        Writes (with history, index and event) only when a value changed.
+        Writes (with history, index and event) only when a value changed, and
+        checks again after each write: a concurrent writer (another process
+        on MongoDB) may have stored older sums after ours, and whoever writes
+        last also checks last, so the stored sizes converge on the true sums.
+        Within one process the refreshes of a dataset take turns.
         """
-        dataset = await self.fetch(dataset_id)
-        if dataset is None:
-            return None
-        sums = await summed_sizes(self.deps.store, rule, dataset_id)
-        changes = changed_fields(dataset, sums)
-        if not changes:
+        async with self._size_locks.hold(dataset_id):
+            dataset = await self.fetch(dataset_id)
+            for _ in range(_SIZE_ATTEMPTS):
+                if dataset is None:
+                    return None
+                sums = await summed_sizes(self.deps.store, rule, dataset_id)
+                changes = changed_fields(dataset, sums)
+                if not changes:
+                    return dataset
+                logger.info(
+                    "dataset sizes recomputed", extra={"pid": dataset_id, **changes}
+                )
+                await self.apply_update(ctx, dataset, changes, system=True)
+                dataset = await self.fetch(dataset_id)
+            logger.warning(
+                "dataset sizes still changing after retries",
+                extra={"pid": dataset_id, "attempts": _SIZE_ATTEMPTS},
+            )
             return dataset
-        logger.info("dataset sizes recomputed", extra={"pid": dataset_id, **changes})
-        return await self.apply_update(ctx, dataset, changes, system=True)
 
     def _key_rows(self, document: Mapping[str, Any]) -> list[dict[str, Any]]:
         return metadata_key_rows(

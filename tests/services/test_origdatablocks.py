@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from bson import ObjectId
 
@@ -164,3 +166,39 @@ async def test_get_missing_and_invisible(env, dataset):
     # group5 is in the dataset's accessGroups and so in the file list's.
     assert await env.services.origdatablocks.count(env.ctx("user1"), {}) == 1
     assert await env.services.origdatablocks.count(env.ctx("user2"), {}) == 0
+
+
+async def test_concurrent_file_lists_end_with_exact_sizes(env, dataset):
+    await asyncio.gather(
+        *(
+            env.services.origdatablocks.create(
+                env.ctx("user1"), file_list(dataset["pid"], [n, 1, 1])
+            )
+            for n in range(30)
+        )
+    )
+    assert await sizes(env, dataset["pid"]) == (sum(range(30)) + 60, 90)
+
+
+async def test_sizes_converge_after_a_stale_concurrent_write(env, dataset, monkeypatch):
+    datasets = env.services.datasets
+    real_apply = datasets.apply_update
+    stale_writes = []
+
+    async def apply_then_overwrite(ctx, stored, to_set, *args, **kwargs):
+        updated = await real_apply(ctx, stored, to_set, *args, **kwargs)
+        if not stale_writes:
+            # Another process storing the sums it computed before our insert.
+            stale_writes.append(1)
+            await env.store.collection("Dataset").update_one(
+                {"_id": dataset["pid"]}, {"$set": {"size": 0, "numberOfFiles": 0}}
+            )
+        return updated
+
+    monkeypatch.setattr(datasets, "apply_update", apply_then_overwrite)
+    await env.services.origdatablocks.create(
+        env.ctx("user1"), file_list(dataset["pid"], [8, 9])
+    )
+    assert stale_writes == [1]
+    assert await sizes(env, dataset["pid"]) == (17, 2)
+    assert datasets._size_locks._locks == {}
