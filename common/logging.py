@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import MutableMapping
 from contextvars import ContextVar
 from typing import Any
 
@@ -18,14 +19,15 @@ import structlog
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 message_id_var: ContextVar[str | None] = ContextVar("message_id", default=None)
 
-_RESERVED = set(
-    logging.LogRecord("", 0, "", 0, "", (), None).__dict__.keys()
-) | {"message", "asctime"}
+_RESERVED = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__.keys()) | {
+    "message",
+    "asctime",
+}
 
 
 def _add_extra_fields(
-    _logger: Any, _name: str, event_dict: dict[str, Any]
-) -> dict[str, Any]:
+    _logger: Any, _name: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
     record = event_dict.get("_record")
     if record is not None:
         for key, value in record.__dict__.items():
@@ -35,8 +37,8 @@ def _add_extra_fields(
 
 
 def _add_context_ids(
-    _logger: Any, _name: str, event_dict: dict[str, Any]
-) -> dict[str, Any]:
+    _logger: Any, _name: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
     request_id = request_id_var.get()
     if request_id is not None:
         event_dict.setdefault("request_id", request_id)

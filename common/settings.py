@@ -295,7 +295,5 @@ def unimplemented_in_environment(
 def warn_unimplemented(environ: dict[str, str] | None = None) -> list[str]:
     names = unimplemented_in_environment(environ)
     for name in names:
-        logger.warning(
-            "setting accepted but not implemented", extra={"setting": name}
-        )
+        logger.warning("setting accepted but not implemented", extra={"setting": name})
     return names

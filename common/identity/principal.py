@@ -29,6 +29,6 @@ ANONYMOUS = Identity(username="anonymous")
 
 
 class Authenticator(Protocol):
-    """Turns a bearer token (or nothing) into an identity; never raises for a bad token."""
+    """Turns a bearer token (or nothing) into an identity; never raises on bad ones."""
 
     async def authenticate(self, token: str | None) -> Identity: ...
