@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -21,7 +23,7 @@ from common.scimeta import (
 )
 
 # Text without lone surrogates (JSON from clients can carry them; see below).
-keys = st.text(st.characters(exclude_categories=("Cs",)), max_size=20)
+keys = st.text(st.characters(exclude_categories=["Cs"]), max_size=20)
 json_leaf = st.none() | st.integers() | st.text(max_size=3)
 metadata = st.recursive(
     st.dictionaries(keys, json_leaf, max_size=3),
@@ -189,7 +191,7 @@ def test_depth_counts_objects_and_arrays():
 
 
 def test_too_deep_metadata_is_refused_before_the_recursive_walks():
-    nested: dict = {}
+    nested: dict[str, Any] = {}
     for _ in range(MAX_DEPTH + 5):
         nested = {"k": nested}
     with pytest.raises(ValueError):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 from common.models.attachment import (
     CreateAttachmentV3Dto,
@@ -21,7 +23,7 @@ from tests.models.fixtures import ATTACHMENT_CORRECT_V3, ATTACHMENT_CORRECT_V4, 
 NOW = datetime(2026, 1, 2, tzinfo=UTC)
 
 
-def messages(model, data):
+def messages(model: type[BaseModel], data: Any) -> list[str]:
     with pytest.raises(ValidationFailed) as caught:
         validate(model, data)
     return caught.value.messages

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from bson import ObjectId
+from pydantic import BaseModel
 
 from common.models.datablock import (
     CreateDatablockDto,
@@ -37,7 +39,7 @@ DATASET = {
 }
 
 
-def messages(model, data):
+def messages(model: type[BaseModel], data: Any) -> list[str]:
     with pytest.raises(ValidationFailed) as caught:
         validate(model, data)
     return caught.value.messages

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from common.errors import InvalidError
 from common.models.dataset import (
@@ -35,7 +36,7 @@ from tests.models.fixtures import (
 )
 
 
-def messages(model, data):
+def messages(model: type[BaseModel], data: Any) -> list[str]:
     with pytest.raises(ValidationFailed) as caught:
         validate(model, data)
     return caught.value.messages
@@ -192,7 +193,8 @@ def test_v3_dataset_form_is_a_json_string_of_class_validator_errors():
         )
     failed = caught.value
     assert failed.response_shape is ResponseShape.STATUS
-    assert json.loads(failed.response_message) == [
+    assert failed.response_message == failed.message
+    assert json.loads(failed.message) == [
         {
             "property": "bogus",
             "constraints": {"whitelistValidation": "property bogus should not exist"},
@@ -297,7 +299,7 @@ def test_is_valid_custom_wrong_data_only_misses_the_name():
 
 
 def test_too_deeply_nested_metadata_is_a_clear_400_message():
-    nested: dict = {"v": 1}
+    nested: dict[str, Any] = {"v": 1}
     for _ in range(120):
         nested = {"k": nested}
     assert messages(
