@@ -51,13 +51,16 @@ __all__ = [
     "CountOut",
     "EntityRoutes",
     "FilterQuery",
+    "Gate",
     "IncludeQuery",
     "Operation",
     "check_gate",
+    "check_route_gate",
     "count_documents",
     "create_document",
     "delete_document",
     "expose",
+    "find_documents",
     "get_document",
     "list_documents",
     "patch_document",
@@ -154,10 +157,13 @@ class EntityRoutes:
     # the virtual ``id``; aggregation answers (most v4 reads) have none.
     virtual_id: frozenset[Operation] = frozenset()
     merge_patch: bool = False
-    bodies: Mapping[Operation, type[BaseModel]] = field(default_factory=dict)
+    # Request body types for the OpenAPI document (a model or a union of them).
+    bodies: Mapping[Operation, Any] = field(default_factory=dict)
     create: Creator = _default_create
     related_access: RelatedAccess | None = None
     enrich: Enricher | None = None
+    # Always ANDed to the caller's where (e.g. ``isPublished`` on public routes).
+    forced_where: Mapping[str, Any] | None = None
 
     def service_of(self, request: web.Request) -> EntityService:
         return self.service(services_of(request))
@@ -173,14 +179,20 @@ def check_gate(
     request: web.Request, routes: EntityRoutes, operation: Operation
 ) -> None:
     """The route gate: 403 ``Forbidden resource`` (401 first where SciCat asks)."""
-    gate = routes.gates.get(operation)
+    check_route_gate(
+        request,
+        routes.gates.get(operation),
+        authenticated=operation in routes.authenticated,
+    )
+
+
+def check_route_gate(
+    request: web.Request, gate: Gate | None, *, authenticated: bool = False
+) -> None:
+    """Pass ``gate`` (None: open) or answer 403, or 401 first if ``authenticated``."""
     identity = identity_of(request)
-    if gate is None:
-        if operation in routes.authenticated:
-            require_gate(identity, True, authenticated=True)
-        return
-    allowed = gate(identity, group_config(request.app))
-    require_gate(identity, allowed, authenticated=operation in routes.authenticated)
+    allowed = True if gate is None else gate(identity, group_config(request.app))
+    require_gate(identity, allowed, authenticated=authenticated)
 
 
 def render(
@@ -203,12 +215,31 @@ async def list_documents(
 ) -> list[dict[str, Any]]:
     """The visible documents matching the request's ``filter``, rendered."""
     read = read_request(
-        request, routes.filters, forced_where=forced_where, first_only=first_only
+        request,
+        routes.filters,
+        forced_where=_forced(routes, forced_where),
+        first_only=first_only,
     )
+    documents = await find_documents(request, routes, read)
+    return [render(routes, document, operation) for document in documents]
+
+
+async def find_documents(
+    request: web.Request, routes: EntityRoutes, read: ReadRequest
+) -> list[Document]:
+    """The visible documents of a translated request, relations and computed
+    fields added, helper fields removed (not yet rendered)."""
     service = routes.service_of(request)
     documents = await service.find(routes.context(request), read.query)
-    await _complete(request, routes, service, documents, read)
-    return [render(routes, document, operation) for document in documents]
+    if read.include:
+        await _attach(request, routes, service, documents, read.include)
+    if routes.enrich is not None:
+        await routes.enrich(request, routes, documents, read)
+    if read.strip:
+        for document in documents:
+            for name in read.strip:
+                document.pop(name, None)
+    return documents
 
 
 async def count_documents(
@@ -218,7 +249,9 @@ async def count_documents(
     forced_where: Mapping[str, Any] | None = None,
 ) -> dict[str, int]:
     """``{count}`` of the visible documents matching the filter's ``where``."""
-    where = read_count_where(request, routes.filters, forced_where=forced_where)
+    where = read_count_where(
+        request, routes.filters, forced_where=_forced(routes, forced_where)
+    )
     service = routes.service_of(request)
     return {"count": await service.count(routes.context(request), where)}
 
@@ -288,21 +321,12 @@ async def delete_document(request: web.Request, routes: EntityRoutes) -> Any:
     return render(routes, removed, Operation.DELETE)
 
 
-async def _complete(
-    request: web.Request,
-    routes: EntityRoutes,
-    service: EntityService,
-    documents: list[Document],
-    read: ReadRequest,
-) -> None:
-    if read.include:
-        await _attach(request, routes, service, documents, read.include)
-    if routes.enrich is not None:
-        await routes.enrich(request, routes, documents, read)
-    if read.strip:
-        for document in documents:
-            for name in read.strip:
-                document.pop(name, None)
+def _forced(
+    routes: EntityRoutes, extra: Mapping[str, Any] | None
+) -> Mapping[str, Any] | None:
+    if routes.forced_where and extra:
+        return {"$and": [dict(routes.forced_where), dict(extra)]}
+    return routes.forced_where or extra
 
 
 async def _attach(

@@ -8,10 +8,13 @@ the lifecycle routes and the public family.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
+from aiohttp import web
 from pydantic import BaseModel
 
+from common.errors import InvalidError
 from common.identity.principal import Identity
 from common.models.dataset import (
     CreateDatasetDto,
@@ -21,8 +24,8 @@ from common.models.dataset import (
     Technique,
     UpdateDatasetDto,
 )
-from common.models.lifecycle import Lifecycle
-from common.permissions.datasets import DatasetAction, dataset_endpoint_allows
+from common.models.lifecycle import Lifecycle, UpdateDatasetLifecycleDto
+from common.permissions.datasets import DatasetAction
 from common.permissions.groups import GroupConfig, access_filter, is_admin
 from common.query.include import (
     ACCESS_FILTERED_DATASET_RELATIONS,
@@ -31,17 +34,36 @@ from common.query.include import (
 from common.query.limits import V4_DATASET_DEFAULTS
 from common.services import Services
 from common.services.context import ApiVersion
-from common.services.entity import EntityService
+from common.services.dataset_extras import is_valid, patch_v4, update_lifecycle
+from common.services.entity import EntityService, ListQuery
+from read_api.dataset_gates import dataset_gate
 from read_api.generic import (
     EntityRoutes,
     FilterLanguage,
     FilterRules,
+    IncludeQuery,
     Operation,
+    ReadRequest,
+    check_gate,
+    check_route_gate,
     expose,
+    find_documents,
+    include_param,
+    render,
+    services_of,
+    unmodified_since,
 )
+from read_api.generic.exposure import MERGE_PATCH
+from read_api.inputs import raw_body
 from read_api.routing import RouteGroup
 
-__all__ = ["DATASET_KEYS", "V4_DATASETS", "dataset_gate", "datasets_v4"]
+__all__ = [
+    "DATASET_KEYS",
+    "PUBLIC_DATASETS",
+    "V4_DATASETS",
+    "datasets_v4",
+    "public_datasets_v4",
+]
 
 
 def _keys(*models: type[BaseModel]) -> frozenset[str]:
@@ -61,15 +83,6 @@ DATASET_KEYS = _keys(OutputDatasetDto, Lifecycle, Technique, Relationship) | {
     "updatedBy",
     "datasetlifecycle",
 }
-
-
-def dataset_gate(action: DatasetAction) -> Any:
-    """The datasets endpoint's route gate for ``action``."""
-
-    def gate(identity: Identity, config: GroupConfig) -> bool:
-        return dataset_endpoint_allows(identity, action, config)
-
-    return gate
 
 
 def related_access(
@@ -126,4 +139,124 @@ V4_DATASETS = EntityRoutes(
 )
 
 datasets_v4 = RouteGroup("/api/v4/datasets", tags=("datasets v4",))
-expose(datasets_v4, V4_DATASETS)
+expose(
+    datasets_v4,
+    V4_DATASETS,
+    (
+        Operation.CREATE,
+        Operation.LIST,
+        Operation.COUNT,
+        Operation.FIND_ONE,
+        Operation.GET,
+        Operation.REPLACE,
+        Operation.DELETE,
+    ),
+)
+
+# The public family: open to everyone, published datasets only.
+PUBLIC_DATASETS = replace(
+    V4_DATASETS,
+    name="public_datasets",
+    gates={},
+    forced_where={"isPublished": True},
+)
+public_datasets_v4 = RouteGroup("/api/v4/datasets/public", tags=("datasets v4",))
+expose(
+    public_datasets_v4,
+    PUBLIC_DATASETS,
+    (Operation.LIST, Operation.COUNT, Operation.FIND_ONE),
+)
+
+
+class ValidOut(BaseModel):
+    """The v4 ``isValid`` answer."""
+
+    valid: bool
+
+
+@datasets_v4.post(
+    "/isValid",
+    summary="Check a dataset body without storing it",
+    body=CreateDatasetDto,
+    response=ValidOut,
+    responses={400: None, 403: None},
+    status=200,
+)
+async def is_valid_v4(request: web.Request) -> dict[str, Any]:
+    check_gate(request, V4_DATASETS, Operation.CREATE)
+    ctx = V4_DATASETS.context(request)
+    return is_valid(services_of(request).datasets, ctx, await raw_body(request))
+
+
+@datasets_v4.patch(
+    "/{pid}",
+    summary="Update part of a dataset (JSON or merge patch)",
+    body=PartialUpdateDatasetDto,
+    content_types=("application/json", MERGE_PATCH),
+    response=OutputDatasetDto,
+    responses={400: None, 403: None, 404: None, 412: None},
+)
+async def patch_dataset_v4(request: web.Request) -> dict[str, Any]:
+    check_gate(request, V4_DATASETS, Operation.PATCH)
+    changes = await raw_body(request)
+    if not isinstance(changes, Mapping):
+        raise InvalidError("request body must be a JSON object")
+    updated = await patch_v4(
+        services_of(request).datasets,
+        V4_DATASETS.context(request),
+        request.match_info["pid"],
+        changes,
+        merge=request.content_type == MERGE_PATCH,
+        unmodified_since=unmodified_since(request),
+    )
+    return render(V4_DATASETS, updated, Operation.PATCH)
+
+
+@datasets_v4.get(
+    "/{pid}/datasetlifecycle",
+    summary="The dataset's lifecycle",
+    response=Lifecycle,
+    responses={403: None, 404: None},
+)
+async def get_lifecycle_v4(request: web.Request) -> Any:
+    check_gate(request, V4_DATASETS, Operation.GET)
+    ctx = V4_DATASETS.context(request)
+    dataset = await services_of(request).datasets.get(ctx, request.match_info["pid"])
+    return dataset.get("datasetlifecycle")
+
+
+@datasets_v4.patch(
+    "/{pid}/datasetlifecycle",
+    summary="Update the dataset's lifecycle (merge patch)",
+    body=UpdateDatasetLifecycleDto,
+    content_types=("application/json", MERGE_PATCH),
+    response=Lifecycle,
+    responses={400: None, 403: None, 404: None},
+)
+async def patch_lifecycle_v4(request: web.Request) -> Any:
+    check_route_gate(request, dataset_gate(DatasetAction.LIFECYCLE_UPDATE))
+    return await update_lifecycle(
+        services_of(request).datasets,
+        V4_DATASETS.context(request),
+        request.match_info["pid"],
+        await raw_body(request),
+        merge=True,
+        not_found="Dataset not found",
+    )
+
+
+@public_datasets_v4.get(
+    "/{pid}",
+    summary="One published dataset, or an empty answer",
+    query=IncludeQuery,
+    response=OutputDatasetDto,
+    responses={400: None},
+)
+async def get_public_dataset_v4(request: web.Request) -> dict[str, Any] | None:
+    specs = include_param(request, PUBLIC_DATASETS.filters)
+    read = ReadRequest(
+        ListQuery(where={"pid": request.match_info["pid"], "isPublished": True}),
+        include=tuple(specs),
+    )
+    found = await find_documents(request, PUBLIC_DATASETS, read)
+    return render(PUBLIC_DATASETS, found[0], Operation.GET) if found else None
