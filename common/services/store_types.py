@@ -1,11 +1,8 @@
-"""The slice of the store interface the services use (see common/store)."""
+"""The store interface the services are written against (see common/store)."""
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from common.store.interface import Store
 
-
-class StoreLike(Protocol):
-    """Anything with SciCat-named collections in PyMongo's async shape."""
-
-    def collection(self, name: str) -> Any: ...
+# Kept as a name of its own: the services need only ``collection(name)``.
+StoreLike = Store
