@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,11 +75,14 @@ class ConnectionSupervisor:
         topology: Topology,
         status: BrokerStatus,
         backoff: Backoff,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._broker = broker
         self._topology = topology
         self._status = status
         self._backoff = backoff
+        self._sleep = sleep
         self._lost = asyncio.Event()
         self._lost_reason = "connection closed"
         self._stopping = False
@@ -123,7 +126,7 @@ class ConnectionSupervisor:
                 extra={"error": self._lost_reason},
             )
             await self._teardown()
-            await asyncio.sleep(self._backoff.next_delay())
+            await self._sleep(self._backoff.next_delay())
 
     async def stop(self) -> None:
         """Close the connection for good (the caller cancels :meth:`run`)."""
@@ -171,7 +174,7 @@ class ConnectionSupervisor:
             logger.debug("broker still unreachable", extra=fields)
 
         await self._teardown()
-        await asyncio.sleep(delay)
+        await self._sleep(delay)
 
     async def _teardown(self) -> None:
         connection, self._connection = self._connection, None

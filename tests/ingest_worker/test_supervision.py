@@ -10,7 +10,8 @@ from faststream.rabbit import RabbitMessage
 
 from ingest_worker.app import Worker, create_worker
 from ingest_worker.status import BrokerState, BrokerStatus
-from ingest_worker.supervisor import Backoff
+from ingest_worker.supervisor import Backoff, ConnectionSupervisor
+from ingest_worker.topology import Topology
 from tests.fixtures.rabbit import free_port
 
 # --- backoff and status, without the broker -----------------------------------
@@ -221,3 +222,53 @@ async def test_failed_teardown_of_a_dead_link_does_not_block_reconnection(
 
     assert failures == [True]
     assert await worker.broker.ping(timeout=2)
+
+
+class _RefusingBroker:
+    """Stands in for RabbitBroker: every connection attempt is refused."""
+
+    def __init__(self) -> None:
+        self.attempts = 0
+        self.stops = 0
+        self.config = self
+        self._connection = None
+
+    async def connect(self):
+        self.attempts += 1
+        raise ConnectionRefusedError(111, "Connect call failed")
+
+    async def stop(self) -> None:
+        self.stops += 1
+
+    def disconnect(self) -> None:
+        return None
+
+
+async def test_supervisor_backs_off_exponentially_up_to_the_cap(caplog):
+    caplog.set_level(logging.DEBUG, logger="ingest_worker")
+    broker = _RefusingBroker()
+    status = BrokerStatus()
+    waits: list[float] = []
+
+    async def record(delay: float) -> None:
+        waits.append(delay)
+        if len(waits) == 7:
+            raise asyncio.CancelledError
+
+    supervisor = ConnectionSupervisor(
+        broker,  # type: ignore[arg-type]
+        Topology("ns", (1.0,)),
+        status,
+        Backoff(initial=0.5, cap=8.0, jitter=lambda: 1.0),
+        sleep=record,
+    )
+    with pytest.raises(asyncio.CancelledError):
+        await supervisor.run()
+
+    assert waits == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0, 8.0]
+    assert broker.attempts == 7
+    assert status.failed_attempts == 7
+    assert status.health()["status"] == "down"
+    assert "ConnectionRefusedError" in status.health()["message"]
+    assert len(_lines(caplog, logging.WARNING, "broker unreachable")) == 1
+    assert len(_lines(caplog, logging.DEBUG, "broker still unreachable")) == 6
