@@ -14,6 +14,7 @@ import logging
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import aiormq
@@ -236,6 +237,4 @@ def _describe(exc: BaseException) -> str:
 
 
 def _seconds_since(status: BrokerStatus) -> float:
-    from datetime import UTC, datetime
-
     return (datetime.now(UTC) - status.since).total_seconds()
