@@ -11,11 +11,15 @@ Modules:
 * ``dates``: the lenient string-to-date coercion of loopback ``where``;
 * ``loopback``: the loopback ``filter`` pipe (v3 routes);
 * ``allowlist``: the v4 key allow-list;
+* ``v4``: the v4 ``filter`` parameter and the generic list pipeline;
+* ``schema``: field types and key sets derived from the pydantic models;
 * ``projection``: ``fields`` normalisation into projections;
 * ``limits``: ``limit``/``skip``/``order``/``sort`` with SciCat's defaults;
 * ``include``: relations as ``$lookup`` stages;
 * ``fullquery`` and ``scientific``: the fullquery ``fields`` object;
 * ``fullfacet``: facet pipelines;
-* ``metadatakeys``: the legacy metadataKeys listing;
-* ``keys``: scientific-metadata key encoding.
+* ``metadatakeys``: the legacy metadataKeys listing.
+
+Key encoding and unit conversion come from ``common.scimeta`` and
+``common.units``.
 """

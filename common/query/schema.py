@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
-from common.query.fullquery import FieldType
+from common.query.fullquery import FieldType, QuerySpec
 
 _MAX_NESTING = 5
 
@@ -24,6 +24,16 @@ def field_types_from_model(model: type[BaseModel]) -> dict[str, FieldType]:
     types_by_path: dict[str, FieldType] = {}
     _collect(model, "", types_by_path, depth=0)
     return types_by_path
+
+
+def query_spec(model: type[BaseModel], id_field: str) -> QuerySpec:
+    """The fullquery/fullfacet description of the entity stored as ``model``."""
+    types_by_path = field_types_from_model(model)
+    return QuerySpec(
+        id_field=id_field,
+        field_types=types_by_path,
+        has_owner_group="ownerGroup" in types_by_path,
+    )
 
 
 def keys_from_models(*models: type[BaseModel]) -> frozenset[str]:

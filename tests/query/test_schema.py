@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field
 
 from common.query.fullquery import FieldType
-from common.query.schema import field_types_from_model, keys_from_models
+from common.query.schema import field_types_from_model, keys_from_models, query_spec
 
 
 class Lifecycle(BaseModel):
@@ -63,3 +63,10 @@ def test_keys_include_nested_model_keys():
     keys = keys_from_models(Thing)
     assert {"pid", "techniques", "name", "datasetlifecycle", "archivable"} <= keys
     assert "otherName" in keys
+
+
+def test_query_spec_from_a_model():
+    spec = query_spec(Thing, "pid")
+    assert spec.id_field == "pid"
+    assert spec.type_of("creationTime") == FieldType.DATE
+    assert spec.has_owner_group is False
