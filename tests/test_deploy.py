@@ -116,3 +116,74 @@ def test_image_copies_every_package(dockerfile):
     packages = {"common", "ingest_worker", "read_api", "migrations", "cli"}
 
     assert packages <= copied
+
+
+# --- Kubernetes ---------------------------------------------------------------
+
+K8S = DEPLOY / "k8s"
+
+
+@pytest.fixture(scope="module")
+def k8s() -> dict[str, dict]:
+    """Every manifest listed by the kustomization, by kind and name."""
+    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
+    documents: dict[str, dict] = {}
+    for resource in kustomization["resources"]:
+        for document in yaml.safe_load_all((K8S / resource).read_text()):
+            documents[f"{document['kind']}/{document['metadata']['name']}"] = document
+    return documents
+
+
+WORKLOADS = ("Deployment/scicat-api", "Deployment/scicat-worker")
+
+
+def _containers(document: dict) -> list[dict]:
+    return document["spec"]["template"]["spec"]["containers"]
+
+
+def test_k8s_has_the_migration_the_api_and_the_worker(k8s):
+    assert {
+        "Job/scicat-migrate",
+        "Deployment/scicat-api",
+        "Service/scicat-api",
+        "Deployment/scicat-worker",
+        "ConfigMap/scicat-settings",
+    } <= set(k8s)
+
+
+def test_k8s_settings_are_real_settings(k8s):
+    data = k8s["ConfigMap/scicat-settings"]["data"]
+
+    assert set(data) - set(Settings.model_fields) == set()
+    Settings(_env_file=None, **data)  # type: ignore[call-arg]
+
+
+def test_k8s_containers_run_registered_commands(k8s):
+    parser = build_parser()
+    workloads = (
+        "Job/scicat-migrate",
+        "Deployment/scicat-api",
+        "Deployment/scicat-worker",
+    )
+    for name in workloads:
+        for container in _containers(k8s[name]):
+            assert callable(parser.parse_args(container["args"]).handler), name
+            for item in container.get("env", []):
+                assert item["name"] in Settings.model_fields
+
+
+def test_k8s_api_probes_health_on_its_port(k8s):
+    (api,) = _containers(k8s["Deployment/scicat-api"])
+    port = {p["name"]: p["containerPort"] for p in api["ports"]}["http"]
+    env = {item["name"]: item["value"] for item in api["env"]}
+
+    assert int(env["PORT"]) == port
+    for probe in ("readinessProbe", "livenessProbe"):
+        assert api[probe]["httpGet"]["path"] == "/api/v3/health"
+        assert api[probe]["httpGet"]["port"] == "http"
+
+
+def test_image_user_is_numeric_for_run_as_non_root(dockerfile):
+    users = re.findall(r"^USER (\S+)$", dockerfile, re.MULTILINE)
+
+    assert users and users[-1].isdigit()
