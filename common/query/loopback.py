@@ -30,8 +30,8 @@ from common.query.include import IncludeSpec, parse_include
 from common.query.jsonparam import parse_json
 from common.query.limits import V3_DEFAULTS, LimitDefaults, Limits, parse_v3_limits
 from common.query.operators import check_filter, check_regex, check_regex_options
-from common.query.projection import Fields, normalize_fields
-from common.query.types import MongoFilter
+from common.query.projection import Fields, normalize_fields, to_projection
+from common.query.types import MongoFilter, Projection
 
 RENAMED_OPERATORS = {
     "inq": "$in",
@@ -63,6 +63,11 @@ class LoopbackFilter:
     limits: Limits = field(default_factory=Limits)
     include: list[IncludeSpec] = field(default_factory=list)
     raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def projection(self) -> Projection | None:
+        """``fields`` as a projection document, or None to keep every field."""
+        return to_projection(self.fields) if self.fields else None
 
 
 def parse_loopback_filter(
@@ -178,7 +183,9 @@ def _translate_object(source: Mapping[str, Any], names: dict[str, str]) -> Mongo
         if key == "between":
             result.update(_between(value))
         elif key in {"nlike", "nilike"}:
-            result["$not"] = _regex(value, "i" if key == "nilike" else "")
+            # Flags inline: mongomock does not take $options inside $not.
+            flags = "(?i)" if key == "nilike" else ""
+            result["$not"] = {"$regex": flags + _pattern(value)}
         elif key == "regexp":
             result.update(_regexp(value))
         elif key == "ilike":

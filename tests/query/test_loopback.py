@@ -37,7 +37,7 @@ def where_of(where: dict) -> dict:
         ({"name": {"nlike": "tmp"}}, {"name": {"$not": {"$regex": "tmp"}}}),
         (
             {"name": {"nilike": "tmp"}},
-            {"name": {"$not": {"$regex": "tmp", "$options": "i"}}},
+            {"name": {"$not": {"$regex": "(?i)tmp"}}},
         ),
         ({"name": {"regexp": "/^ab/i"}}, {"name": {"$regex": "^ab", "$options": "i"}}),
         ({"name": {"regexp": "/^ab/gm"}}, {"name": {"$regex": "^ab", "$options": "m"}}),
@@ -197,3 +197,30 @@ def test_filter_must_be_an_object(text):
 def test_where_must_be_an_object():
     with pytest.raises(InvalidError):
         translate_where(["a"])
+
+
+def test_projection_of_the_fields():
+    assert parse_loopback_filter('{"fields": ["pid"]}').projection == {"pid": True}
+    assert parse_loopback_filter("{}").projection is None
+
+
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [
+        ({"creationTime": {"gt": "2021-03-04T12:00:00Z"}}, ["p/2", "p/3"]),
+        ({"creationTime": {"between": ["2021-03-04", "2021-03-04T12:00"]}}, ["p/1"]),
+        ({"creationLocation": {"ilike": "ess"}}, ["p/1", "p/3"]),
+        ({"creationLocation": {"like": "ess"}}, []),
+        ({"creationLocation": {"nilike": "^e"}}, ["p/2"]),
+        (
+            {"or": [{"size": {"lt": 10}}, {"keywords": {"inq": ["alpha"]}}]},
+            ["p/1", "p/3"],
+        ),
+        ({"size": {"neq": 100}, "type": {"nin": ["derived"]}}, ["p/3"]),
+        ({"creationLocation": {"exists": False}}, []),
+        ({"creationLocation": {"regexp": "/^p/i"}}, ["p/2"]),
+    ],
+)
+def test_translated_where_selects_documents(db, where, expected):
+    translated = parse_loopback_filter(json.dumps({"where": where})).where
+    assert sorted(d["pid"] for d in db.Dataset.find(translated)) == expected
