@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 
 import aiohttp
 import aiormq
@@ -264,3 +266,14 @@ async def test_the_api_gets_the_runtime_services(settings):
         assert container.get(Runtime) is runtime
     finally:
         await runtime.close()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+async def test_a_signal_stops_serving_with_exit_code_0(serve_settings, running, sig):
+    run = running(serve_settings(), Part.API)
+    await run.health()  # the handlers are installed before the API listens
+
+    os.kill(os.getpid(), sig)
+
+    # The test never sets the stop event itself: the signal handler does.
+    assert await asyncio.wait_for(run.task, 20) == EXIT_OK
