@@ -1,6 +1,6 @@
 """fullfacet: counts of documents per value of the requested fields.
 
-The pipeline is SciCat's (reference §4.3): ``$match`` stages built from
+The pipeline is SciCat's (reference §4.3): a ``$match`` built from
 ``fields``, then one ``$facet`` with, per facet, (``$unwind`` for arrays) →
 ``$match`` of the other facets' conditions → ``$group`` by value (dates by
 ``{year, month, day}``) → ``$sort {_id: -1}``, and ``all`` counting the
@@ -26,6 +26,7 @@ from common.query.fullquery import (
     IGNORED_KEYS,
     FieldType,
     QuerySpec,
+    merge_filters,
     mode_filter,
     search_expression,
     user_groups_condition,
@@ -42,33 +43,38 @@ MAX_FACETS = 50
 
 
 def build_match_stages(spec: QuerySpec, fields: Any) -> list[Stage]:
-    """The ``$match`` stages SciCat puts before the facets, one per ``fields`` key."""
+    """The ``$match`` SciCat puts before the facets, as one stage (or none).
+
+    SciCat adds one ``$match`` per ``fields`` key; one stage with all of them
+    AND-ed selects the same documents and lets the store use its indexes.
+    """
     if fields is None:
         return []
     if not isinstance(fields, Mapping):
         raise InvalidError("fields must be a JSON object")
-    stages: list[Stage] = []
+    query: MongoFilter = {}
     for key, value in fields.items():
         if key in IGNORED_KEYS:
             continue
         if key == "text":
-            # $text must come first in a pipeline; SciCat ignores non-strings.
+            # SciCat ignores a text value that is not a string.
             if isinstance(value, str):
-                stages.insert(0, {"$match": {"$text": {"$search": value}}})
+                merge_filters(query, {"$text": {"$search": value}})
         elif key == spec.id_field:
-            stages.append({"$match": {key: search_expression(spec, key, value)}})
+            merge_filters(query, {key: search_expression(spec, key, value)})
         elif key == "mode":
-            stages.append({"$match": mode_filter(spec, value)})
+            merge_filters(query, mode_filter(spec, value))
         elif key == "userGroups":
             if _restricts_groups(spec, value):
-                stages.append({"$match": user_groups_condition(spec, value)})
+                merge_filters(query, {"$and": [user_groups_condition(spec, value)]})
         elif key in METADATA_FIELDS:
-            stages.append({"$match": scientific_filter(key, value)})
+            merge_filters(query, scientific_filter(key, value))
         else:
-            stages.append({"$match": {key: search_expression(spec, key, value)}})
-    for stage in stages:
-        check_filter(stage["$match"])
-    return stages
+            merge_filters(query, {key: search_expression(spec, key, value)})
+    if not query:
+        return []
+    check_filter(query)
+    return [{"$match": query}]
 
 
 def build_fullfacet_pipeline(

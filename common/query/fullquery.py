@@ -114,15 +114,15 @@ def build_fullquery_filter(spec: QuerySpec, fields: Any) -> MongoFilter:
         if key in IGNORED_KEYS:
             continue
         if key == "mode":
-            _merge(query, mode_filter(spec, value))
+            merge_filters(query, mode_filter(spec, value))
         elif key == "text":
-            _merge(query, {"$text": search_expression(spec, key, value)})
+            merge_filters(query, {"$text": search_expression(spec, key, value)})
         elif key in METADATA_FIELDS:
-            _merge(query, scientific_filter(key, value))
+            merge_filters(query, scientific_filter(key, value))
         elif key == "userGroups":
-            _merge(query, {"$and": [user_groups_condition(spec, value)]})
+            merge_filters(query, {"$and": [user_groups_condition(spec, value)]})
         else:
-            _merge(query, {key: search_expression(spec, key, value)})
+            merge_filters(query, {key: search_expression(spec, key, value)})
     check_filter(query)
     return query
 
@@ -183,7 +183,8 @@ def _restrict(requested: Any, groups: Sequence[str]) -> list[Any]:
     return [group for group in _as_list(requested) if group in groups]
 
 
-def _merge(query: MongoFilter, addition: MongoFilter) -> None:
+def merge_filters(query: MongoFilter, addition: MongoFilter) -> None:
+    """AND ``addition`` into ``query`` in place, keeping both where keys meet."""
     for key, value in addition.items():
         if key == "$and" and isinstance(value, list):
             query.setdefault("$and", []).extend(value)

@@ -107,9 +107,14 @@ def test_facet_match_excludes_the_facets_own_condition():
     assert branches["all"][0] == {"$match": {"type": "raw", "creationLocation": "ESS"}}
 
 
-def test_text_search_comes_first():
-    stages = build_match_stages(DATASET_SPEC, {"ownerGroup": "g1", "text": "water"})
-    assert stages[0] == {"$match": {"$text": {"$search": "water"}}}
+def test_fields_make_one_match_stage():
+    stages = build_match_stages(
+        DATASET_SPEC, {"ownerGroup": "g1", "text": "water", "text2": 5}
+    )
+    assert stages == [
+        {"$match": {"ownerGroup": "g1", "$text": {"$search": "water"}, "text2": 5}}
+    ]
+    assert build_match_stages(DATASET_SPEC, {"text": 5}) == []
 
 
 def test_count_pipeline_counts_without_documents(db):
