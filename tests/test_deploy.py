@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shlex
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -17,8 +18,9 @@ SCICAT_SERVICES = ("migrate", "api", "worker")
 
 
 @pytest.fixture(scope="module")
-def compose() -> dict:
-    return yaml.safe_load((DEPLOY / "docker-compose.yml").read_text())
+def compose() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text())
+    return loaded
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +82,7 @@ def test_compose_settings_are_valid_settings(compose):
         for key, value in compose["services"]["api"]["environment"].items()
     }
 
-    settings = Settings(_env_file=None, **environment)  # type: ignore[call-arg]
+    settings = Settings.model_validate(environment)
 
     assert settings.MONGODB_URI == "mongodb://mongodb:27017/scicat"
     assert settings.amqp_url == "amqp://scicat:scicat@rabbitmq:5672/%2F"
@@ -124,10 +126,10 @@ K8S = DEPLOY / "k8s"
 
 
 @pytest.fixture(scope="module")
-def k8s() -> dict[str, dict]:
+def k8s() -> dict[str, dict[str, Any]]:
     """Every manifest listed by the kustomization, by kind and name."""
     kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
-    documents: dict[str, dict] = {}
+    documents: dict[str, dict[str, Any]] = {}
     for resource in kustomization["resources"]:
         for document in yaml.safe_load_all((K8S / resource).read_text()):
             documents[f"{document['kind']}/{document['metadata']['name']}"] = document
@@ -137,8 +139,11 @@ def k8s() -> dict[str, dict]:
 WORKLOADS = ("Deployment/scicat-api", "Deployment/scicat-worker")
 
 
-def _containers(document: dict) -> list[dict]:
-    return document["spec"]["template"]["spec"]["containers"]
+def _containers(document: dict[str, Any]) -> list[dict[str, Any]]:
+    containers: list[dict[str, Any]] = document["spec"]["template"]["spec"][
+        "containers"
+    ]
+    return containers
 
 
 def test_k8s_has_the_migration_the_api_and_the_worker(k8s):
@@ -155,7 +160,7 @@ def test_k8s_settings_are_real_settings(k8s):
     data = k8s["ConfigMap/scicat-settings"]["data"]
 
     assert set(data) - set(Settings.model_fields) == set()
-    Settings(_env_file=None, **data)  # type: ignore[call-arg]
+    Settings.model_validate(data)
 
 
 def test_k8s_containers_run_registered_commands(k8s):

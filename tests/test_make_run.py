@@ -14,6 +14,7 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -32,7 +33,7 @@ class Process:
     def __init__(self, proc: asyncio.subprocess.Process, port: int) -> None:
         self.proc = proc
         self.port = port
-        self.lines: list[dict] = []
+        self.lines: list[dict[str, Any]] = []
         self._reader = asyncio.create_task(self._read())
         self._seen = asyncio.Event()
 
@@ -45,7 +46,7 @@ class Process:
                 self.lines.append({"event": raw.decode(errors="replace")})
             self._seen.set()
 
-    async def wait_for_line(self, event: str) -> dict:
+    async def wait_for_line(self, event: str) -> dict[str, Any]:
         """The first log line whose event is ``event``, awaited as lines arrive."""
         while True:
             for line in self.lines:
@@ -56,7 +57,7 @@ class Process:
             self._seen.clear()
             await self._seen.wait()
 
-    async def health(self) -> tuple[int, dict]:
+    async def health(self) -> tuple[int, dict[str, Any]]:
         url = f"http://127.0.0.1:{self.port}/api/v3/health"
         async with aiohttp.ClientSession() as session, session.get(url) as reply:
             return reply.status, await reply.json()

@@ -4,6 +4,7 @@ import asyncio
 import json
 import os
 import signal
+from typing import Any
 
 import aiohttp
 import aiormq
@@ -20,6 +21,7 @@ from cli.serve import (
 )
 from common.runtime import Runtime
 from common.services import Services
+from common.settings import Settings
 from common.store import open_store
 from tests.fixtures.rabbit import free_port
 
@@ -39,7 +41,7 @@ def serve_settings(rabbit_settings_factory, tmp_path):
 class Running:
     """``serve`` in a task of the test's loop, stopped through its event."""
 
-    def __init__(self, settings, parts):
+    def __init__(self, settings: Settings, parts: Part) -> None:
         self.settings = settings
         self.stop = asyncio.Event()
         self.task = asyncio.create_task(serve(settings, parts, stop=self.stop))
@@ -48,7 +50,7 @@ class Running:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.settings.PORT}"
 
-    async def health(self) -> tuple[int, dict]:
+    async def health(self) -> tuple[int, dict[str, Any]]:
         """GET health once the API listens (connection refused until then)."""
         async with aiohttp.ClientSession() as session:
             while True:
@@ -61,7 +63,7 @@ class Running:
                         raise AssertionError(f"serve ended: {ended}") from None
                     await asyncio.sleep(0.05)
 
-    async def health_until(self, condition) -> dict:
+    async def health_until(self, condition) -> dict[str, Any]:
         """Ask health again until ``condition(body)`` holds (the worker is async)."""
         while True:
             _status, body = await self.health()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 import aio_pika
 import pytest
@@ -45,7 +46,7 @@ async def test_worker_connects_and_declares_the_topology(
 async def test_setups_register_consumers_on_the_worker_queues(
     worker_factory, rabbit_connection
 ):
-    received: asyncio.Queue[tuple[str, dict]] = asyncio.Queue()
+    received: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue()
 
     def register(worker: Worker) -> None:
         queue = worker.topology.subscriber_queue("dataset.create")

@@ -104,7 +104,7 @@ async def _get(queue: aio_pika.abc.AbstractQueue, wait: float = 5.0):
     raise AssertionError(f"nothing arrived on {queue.name}")
 
 
-async def _passive(connection, name: str) -> aio_pika.abc.AbstractQueue:
+async def _passive(connection, name: str):
     channel = await connection.channel()
     return await channel.declare_queue(name, passive=True)
 
