@@ -85,7 +85,9 @@ def _check_document(query: Mapping[Any, Any], *, depth: int, allow_text: bool) -
         if not isinstance(key, str):
             raise InvalidError("Filter keys must be strings")
         if key in LOGICAL_OPERATORS:
-            _check_logical(key, value, depth=depth)
+            # MongoDB takes $text at the top or directly in a top-level $and.
+            text_inside = allow_text and depth == 0 and key == "$and"
+            _check_logical(key, value, depth=depth, allow_text=text_inside)
         elif key == TEXT_OPERATOR:
             if not allow_text:
                 raise InvalidError("$text is not allowed here")
@@ -97,13 +99,13 @@ def _check_document(query: Mapping[Any, Any], *, depth: int, allow_text: bool) -
             _check_condition(value, depth=depth + 1)
 
 
-def _check_logical(key: str, value: Any, *, depth: int) -> None:
+def _check_logical(key: str, value: Any, *, depth: int, allow_text: bool) -> None:
     if not isinstance(value, list) or not value:
         raise InvalidError(f"{key} needs a non-empty array of filters")
     for item in value:
         if not isinstance(item, Mapping):
             raise InvalidError(f"{key} needs a non-empty array of filters")
-        _check_document(item, depth=depth + 1, allow_text=False)
+        _check_document(item, depth=depth + 1, allow_text=allow_text)
 
 
 def _check_text(value: Any) -> None:
