@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from common import jsoncodec
 from common.errors import ForbiddenError, InvalidError, NotFoundError
 from common.models import dataset as dataset_models
 from common.models.lifecycle import UpdateDatasetLifecycleDto
@@ -114,7 +115,37 @@ async def patch_v4(
             f"Original dataset {pid} contains both value and unit in "
             f"{', '.join(mismatched)}. Please provide both when updating."
         )
+    if merge:
+        changes = _with_stored_objects(stored, changes)
     return await datasets.patch(ctx, pid, changes, merge=merge)
+
+
+def _with_stored_objects(
+    stored: Mapping[str, Any], changes: Mapping[str, Any]
+) -> dict[str, Any]:
+    """A merge patch whose objects carry every stored key in JSON form.
+
+    TODO(services): EntityService.patch(merge=True) validates the merged
+    objects, whose stored dates are datetimes the input models refuse as
+    "ISO 8601 date strings"; sending the stored objects rendered as JSON
+    avoids that until the service renders them itself.
+    """
+    result = dict(changes)
+    for key, value in changes.items():
+        current = stored.get(key)
+        if isinstance(value, Mapping) and isinstance(current, Mapping):
+            result[key] = _overlay(jsoncodec.loads(jsoncodec.dumps(current)), value)
+    return result
+
+
+def _overlay(base: Any, patch: Any) -> Any:
+    # Unlike a merge, explicit nulls stay: the service's merge removes them.
+    if not (isinstance(base, Mapping) and isinstance(patch, Mapping)):
+        return patch
+    merged = dict(base)
+    for key, value in patch.items():
+        merged[key] = None if value is None else _overlay(base.get(key), value)
+    return merged
 
 
 async def update_lifecycle(
