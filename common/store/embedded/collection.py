@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
 import heapq
 import itertools
 import logging
@@ -894,22 +893,35 @@ def _expired(values: list[Any], cutoff: dt.datetime) -> bool:
     return bool(dates) and min(dates) <= cutoff
 
 
-def _sort_key(keys: list[tuple[str, int]]) -> Callable[[Document], Any]:
-    if len(keys) == 1 and keys[0][1] == 1:
-        field_name = keys[0][0]
-        return lambda document: mm.sort_key(field_name, document)
+class _Order:
+    """Sort position of a document under a multi-key, mixed-direction sort."""
 
-    def compare(left: Document, right: Document) -> int:
-        for field_name, direction in keys:
-            a = mm.sort_key(field_name, left)
-            b = mm.sort_key(field_name, right)
-            if a < b:
-                return -direction
-            if b < a:
-                return direction
-        return 0
+    __slots__ = ("directions", "parts")
 
-    return functools.cmp_to_key(compare)
+    def __init__(self, parts: tuple[Any, ...], directions: tuple[int, ...]) -> None:
+        self.parts = parts
+        self.directions = directions
+
+    def __lt__(self, other: _Order) -> bool:
+        # mongomock's sort keys define only "<", so equality is "neither less".
+        for mine, theirs, direction in zip(
+            self.parts, other.parts, self.directions, strict=True
+        ):
+            if mine < theirs:
+                return direction > 0
+            if theirs < mine:
+                return direction < 0
+        return False
+
+
+def _sort_key(keys: list[tuple[str, int]]) -> Callable[[Document], _Order]:
+    directions = tuple(direction for _, direction in keys)
+    fields = [field_name for field_name, _ in keys]
+
+    def order(document: Document) -> _Order:
+        return _Order(tuple(mm.sort_key(f, document) for f in fields), directions)
+
+    return order
 
 
 def _from_engine(exc: BaseException) -> bool:

@@ -26,8 +26,13 @@ def document_key(document_id: Any) -> Hashable:
     return document_id  # type: ignore[no-any-return]
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def freeze(value: Any) -> Hashable:
     """A hashable stand-in that compares as mongomock compares the value."""
+    if type(value) in _PLAIN:
+        return value  # type: ignore[no-any-return]
     if isinstance(value, dict):
         return ("\x00doc", tuple((k, freeze(v)) for k, v in value.items()))
     if isinstance(value, list):
@@ -136,9 +141,25 @@ class HashIndex:
         self.fields = [path for path, _ in spec.keys]
         self._entries: dict[Hashable, set[Hashable]] = {}
         self._by_document: dict[Hashable, tuple[Hashable, ...]] = {}
+        # The common case, one top-level field on a plain index, has a fast path.
+        self._top_level = (
+            self.fields[0]
+            if len(self.fields) == 1
+            and "." not in self.fields[0]
+            and not spec.sparse
+            and spec.partial_filter is None
+            else None
+        )
 
     def keys_of(self, document: Mapping[str, Any]) -> tuple[Hashable, ...]:
         """The index entries a document produces (none when sparse/partial skip it)."""
+        if self._top_level is not None:
+            value = document.get(self._top_level, MISSING)
+            if type(value) is list:
+                if not value:
+                    return ((None,),)
+                return tuple(dict.fromkeys((freeze(v),) for v in value))
+            return ((None if value is MISSING else freeze(value),),)
         per_path = [path_values(document, parts) for parts in self.paths]
         if self.spec.sparse and all(
             all(v is MISSING for v in values) for values in per_path

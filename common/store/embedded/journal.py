@@ -1,19 +1,17 @@
 """Write-through persistence of the embedded store: SQLite in WAL mode.
 
-Every write is queued with a future; one writer thread takes all queued
-changes, applies them in a single transaction and commits, then resolves the
-futures (group commit). A caller's ``await`` therefore returns only after its
-change is in the database file, so a killed process loses no acknowledged
-write.
+Every write is queued with a future; the queued changes are applied in one
+transaction and committed, then the futures resolve (group commit). A
+caller's ``await`` therefore returns only after its change is in the
+database file, so a killed process loses no acknowledged write.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
-import queue
 import sqlite3
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,8 +65,18 @@ class JournalError(Exception):
     """The database file could not be written."""
 
 
+Pending = tuple[list[Entry], asyncio.Future[None]]
+
+
 class Journal:
-    """The SQLite file plus its writer thread."""
+    """The SQLite file and the batching of commits into it.
+
+    Writes submitted during one event-loop iteration are committed together at
+    the start of the next. With ``synchronous=NORMAL`` (no fsync per commit
+    in WAL mode) the commit runs inline, which is cheaper than a hand-off to
+    a thread; with ``FULL`` it runs on a writer thread so that the fsync does
+    not stall the loop, and writes arriving meanwhile form the next batch.
+    """
 
     def __init__(self, path: Path, *, synchronous: str = "NORMAL") -> None:
         self.path = path
@@ -79,11 +87,13 @@ class Journal:
         self._connection.execute(f"PRAGMA synchronous={synchronous}")
         for statement in _SCHEMA:
             self._connection.execute(statement)
-        self._queue: queue.SimpleQueue[
-            tuple[list[Entry], asyncio.Future[None], asyncio.AbstractEventLoop] | None
-        ] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
+        self._inline = synchronous.upper() != "FULL"
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self._pending: list[Pending] = []
+        self._scheduled = False
+        self._flushing = False
         self._failed: BaseException | None = None
+        self._closed = False
 
     @property
     def failed(self) -> BaseException | None:
@@ -111,70 +121,86 @@ class Journal:
     # --- writing ------------------------------------------------------------
 
     def start(self) -> None:
-        self._thread = threading.Thread(
-            target=self._run, name="embedded-store-journal", daemon=True
-        )
-        self._thread.start()
+        if not self._inline:
+            self._executor = concurrent.futures.ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="embedded-store-journal"
+            )
 
     def submit(self, entries: list[Entry]) -> asyncio.Future[None]:
         """Queue entries for the next commit; the future resolves once committed."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
-        if self._failed is not None:
-            future.set_exception(JournalError(str(self._failed)))
+        if self._failed is not None or self._closed:
+            future.set_exception(JournalError(str(self._failed or "journal closed")))
             return future
-        self._queue.put((entries, future, loop))
+        self._pending.append((entries, future))
+        if not self._scheduled and not self._flushing:
+            self._scheduled = True
+            loop.call_soon(self._flush)
         return future
 
     def write_now(self, entries: list[Entry]) -> None:
-        """Commit synchronously (start-up work, before the thread runs)."""
+        """Commit synchronously (start-up work, before writes are accepted)."""
         self._apply([entries])
 
-    def close(self) -> None:
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join()
-            self._thread = None
+    async def close(self) -> None:
+        """Commit what is pending, then close the file."""
+        while self._pending or self._flushing:
+            if not self._flushing:
+                self._flush()
+            else:
+                await asyncio.sleep(0.001)
+        self._closed = True
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
         self._connection.close()
 
-    def _run(self) -> None:
-        stopping = False
-        while not stopping:
-            first = self._queue.get()
-            if first is None:
-                return
-            batch = [first]
-            while True:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:
-                    stopping = True
-                    break
-                batch.append(item)
-            self._commit_batch(batch)
+    def _flush(self) -> None:
+        self._scheduled = False
+        batch, self._pending = self._pending, []
+        if not batch:
+            return
+        entries = [pending_entries for pending_entries, _ in batch]
+        if self._executor is None:
+            self._settle(batch, self._try_apply(entries))
+            return
+        self._flushing = True
+        loop = asyncio.get_running_loop()
+        done = loop.run_in_executor(self._executor, self._try_apply, entries)
+        done.add_done_callback(lambda outcome: self._after_thread(batch, outcome))
 
-    def _commit_batch(
-        self,
-        batch: list[
-            tuple[list[Entry], asyncio.Future[None], asyncio.AbstractEventLoop]
-        ],
+    def _after_thread(
+        self, batch: list[Pending], outcome: asyncio.Future[BaseException | None]
     ) -> None:
-        error: BaseException | None = None
+        self._flushing = False
+        self._settle(batch, outcome.result())
+        if self._pending and not self._scheduled:
+            self._scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _try_apply(self, entries: list[list[Entry]]) -> BaseException | None:
         try:
-            self._apply([entries for entries, _, _ in batch])
+            self._apply(entries)
         except (sqlite3.Error, OSError) as exc:
             # Memory is now ahead of the file: refuse further writes rather
             # than acknowledge changes that may not survive a restart.
             self._failed = exc
-            error = exc
             logger.error(
                 "embedded store commit failed",
                 extra={"path": str(self.path), "error": str(exc)},
             )
-        for _, future, loop in batch:
-            loop.call_soon_threadsafe(_settle, future, error)
+            return exc
+        return None
+
+    @staticmethod
+    def _settle(batch: list[Pending], error: BaseException | None) -> None:
+        for _, future in batch:
+            if future.done():
+                continue
+            if error is None:
+                future.set_result(None)
+            else:
+                future.set_exception(JournalError(str(error)))
 
     def _apply(self, batches: list[list[Entry]]) -> None:
         cursor = self._connection.cursor()
@@ -185,7 +211,8 @@ class Journal:
                     _apply_entry(cursor, entry)
             cursor.execute("COMMIT")
         except BaseException:
-            cursor.execute("ROLLBACK")
+            if self._connection.in_transaction:
+                cursor.execute("ROLLBACK")
             raise
 
 
@@ -224,12 +251,3 @@ def _apply_entry(cursor: sqlite3.Cursor, entry: Entry) -> None:
         cursor.execute(
             "INSERT OR IGNORE INTO collections (name) VALUES (?)", (entry.collection,)
         )
-
-
-def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:
-    if future.done():
-        return
-    if error is None:
-        future.set_result(None)
-    else:
-        future.set_exception(JournalError(str(error)))

@@ -105,7 +105,7 @@ class EmbeddedStore:
             self._ttl_task = None
         if self._journal is not None:
             journal, self._journal = self._journal, None
-            await asyncio.to_thread(journal.close)
+            await journal.close()
         self._unlock()
         logger.info("embedded store closed", extra={"path": str(self.path)})
 
