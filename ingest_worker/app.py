@@ -16,7 +16,6 @@ before it starts, for example::
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Iterable
 
@@ -76,8 +75,9 @@ class Worker:
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+            # gather: the task's own cancellation (or its ConfigurationError) is
+            # collected, while a cancellation of stop() itself still propagates.
+            await asyncio.gather(task, return_exceptions=True)
         await self.supervisor.stop()
         logger.info("worker stopped", extra={"namespace": self.topology.namespace})
 
