@@ -12,6 +12,11 @@ accepted only if it is short and has no shape known to backtrack
 exponentially: no quantified group that itself holds a quantifier or an
 alternation (``(a+)+``, ``(.*a){20}``, ``(a|ab)*``), no backreferences, few
 quantifiers and bounded repetition counts. The check is a linear scan.
+
+TODO(query): several unbounded quantifiers over overlapping atoms in a row
+(``.*a.*b.*c``) are polynomial, not exponential, and still pass; the store's
+query time limit (``STORE_QUERY_TIMEOUT_MS``) bounds them on MongoDB. An
+adjacency analysis of the atoms' character sets would reject them here.
 """
 
 from __future__ import annotations
