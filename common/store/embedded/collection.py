@@ -15,22 +15,17 @@ import datetime as dt
 import heapq
 import itertools
 import logging
-import re
 import time
 from collections.abc import (
-    AsyncIterator,
-    Callable,
     Hashable,
     Iterable,
     Iterator,
     Mapping,
     Sequence,
 )
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 
 import bson
-from bson.codec_options import CodecOptions
-from bson.errors import BSONError
 from bson.objectid import ObjectId
 from pymongo.results import (
     DeleteResult,
@@ -46,6 +41,19 @@ from common.errors import (
     StoreUnavailableError,
 )
 from common.store.embedded import mongomock_api as mm
+from common.store.embedded.cursor import EmbeddedCommandCursor, EmbeddedCursor
+from common.store.embedded.documents import (
+    NAIVE,
+    aware,
+    check_document,
+    check_regexes,
+    check_update,
+    export,
+    id_bytes,
+    normalize,
+    sort_key,
+    sort_list,
+)
 from common.store.embedded.engine import EngineCollection, QueryTimeout
 from common.store.embedded.indexes import (
     MISSING,
@@ -80,71 +88,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-AWARE: CodecOptions[Document] = CodecOptions(tz_aware=True, tzinfo=dt.UTC)
-NAIVE: CodecOptions[Document] = CodecOptions(tz_aware=False)
 _INDEX_OPTIONS = {"unique", "sparse", "name", "expireAfterSeconds"}
 _IGNORED_INDEX_OPTIONS = {"background"}
-
-
-def export(document: Mapping[str, Any]) -> Document:
-    """A caller-owned copy of a stored document, dates tz-aware UTC."""
-    return bson.decode(bson.encode(document), codec_options=AWARE)
-
-
-def _aware(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _aware(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_aware(v) for v in value]
-    if isinstance(value, dt.datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value
-
-
-def normalize(document: Mapping[str, Any]) -> tuple[bytes, Document]:
-    """BSON-encode a document (MongoDB's validation) and the stored form of it."""
-    try:
-        raw = bson.encode(document)
-    except (BSONError, TypeError, ValueError, OverflowError) as exc:
-        raise StoreQueryError(f"document cannot be stored: {exc}") from exc
-    return raw, bson.decode(raw, codec_options=NAIVE)
-
-
-def _id_bytes(document_id: Any) -> bytes:
-    return bson.encode({"_id": document_id})
-
-
-def _check_document(document: Mapping[str, Any]) -> None:
-    if not isinstance(document, Mapping):
-        raise StoreQueryError("a document must be a mapping")
-    for key in document:
-        if not isinstance(key, str):
-            raise StoreQueryError("document keys must be strings")
-        if key.startswith("$"):
-            raise StoreQueryError(f"field names must not start with '$': {key}")
-    if isinstance(document.get("_id"), list):
-        raise StoreQueryError("_id cannot be an array")
-
-
-def _check_update(update: Any) -> None:
-    if isinstance(update, list):
-        if not all(isinstance(stage, Mapping) for stage in update):
-            raise StoreQueryError("an update pipeline is a list of stages")
-        return
-    if not isinstance(update, Mapping) or not update:
-        raise StoreQueryError("update must be a non-empty document of operators")
-    if not all(isinstance(k, str) and k.startswith("$") for k in update):
-        raise StoreQueryError("update only works with $ operators")
-
-
-def _sort_list(key_or_list: SortSpec, direction: int | None = None) -> list[Any]:
-    if key_or_list is None:
-        return []
-    if isinstance(key_or_list, str):
-        return [(key_or_list, 1 if direction is None else direction)]
-    if isinstance(key_or_list, Mapping):
-        return list(key_or_list.items())
-    return [tuple(item) for item in key_or_list]
 
 
 class EmbeddedCollection:
@@ -212,7 +157,7 @@ class EmbeddedCollection:
     ) -> Document | None:
         if filter is not None and not isinstance(filter, Mapping):
             filter = {"_id": filter}
-        found = self._find(filter, projection, _sort_list(sort), skip, 1, max_time_ms)
+        found = self._find(filter, projection, sort_list(sort), skip, 1, max_time_ms)
         return found[0] if found else None
 
     def find(
@@ -226,7 +171,7 @@ class EmbeddedCollection:
         max_time_ms: int | None = None,
     ) -> EmbeddedCursor:
         return EmbeddedCursor(
-            self, filter, projection, _sort_list(sort), skip, limit, max_time_ms
+            self, filter, projection, sort_list(sort), skip, limit, max_time_ms
         )
 
     async def count_documents(
@@ -262,7 +207,7 @@ class EmbeddedCollection:
                 for value in path_values(document, key.split(".")):
                     if value is not MISSING and value not in values:
                         values.append(value)
-        return list(_aware(values))
+        return list(aware(values))
 
     async def aggregate(
         self, pipeline: Sequence[Mapping[str, Any]], *, max_time_ms: int | None = None
@@ -285,7 +230,7 @@ class EmbeddedCollection:
             ]
             stages = mm.naive_dates(stages)
             result = mm.process_pipeline(source, self._engine.database, stages)
-        return EmbeddedCommandCursor([_aware(doc) for doc in result])
+        return EmbeddedCommandCursor([aware(doc) for doc in result])
 
     def _find(
         self,
@@ -325,10 +270,10 @@ class EmbeddedCollection:
         for field_name, direction in keys:
             if direction not in (1, -1) or field_name.startswith("$"):
                 raise StoreQueryError(f"bad sort specification for {field_name!r}")
-        sort_key = _sort_key(keys)
+        order = sort_key(keys)
         if limit:
-            return heapq.nsmallest(skip + limit, documents, key=sort_key)[skip:]
-        return sorted(documents, key=sort_key)[skip:]
+            return heapq.nsmallest(skip + limit, documents, key=order)[skip:]
+        return sorted(documents, key=order)[skip:]
 
     def _project(self, document: Document, projection: Projection) -> Document:
         if projection is None:
@@ -429,7 +374,7 @@ class EmbeddedCollection:
             upsert,
             many=False,
             array_filters=array_filters,
-            sort=_sort_list(sort),
+            sort=sort_list(sort),
         )
         chosen = outcome.after if return_document else outcome.before
         return None if chosen is None else self._project(chosen, projection)
@@ -444,7 +389,7 @@ class EmbeddedCollection:
         return_document: bool = False,
     ) -> Document | None:
         outcome = await self._write_replace(
-            filter, replacement, upsert, sort=_sort_list(sort)
+            filter, replacement, upsert, sort=sort_list(sort)
         )
         chosen = outcome.after if return_document else outcome.before
         return None if chosen is None else self._project(chosen, projection)
@@ -452,7 +397,7 @@ class EmbeddedCollection:
     async def find_one_and_delete(
         self, filter: Filter, projection: Projection = None, sort: SortSpec = None
     ) -> Document | None:
-        removed = await self._write_delete(filter, many=False, sort=_sort_list(sort))
+        removed = await self._write_delete(filter, many=False, sort=sort_list(sort))
         return self._project(removed[0], projection) if removed else None
 
     async def drop(self) -> None:
@@ -602,7 +547,7 @@ class EmbeddedCollection:
             return {}
         if not isinstance(filter, Mapping):
             raise StoreQueryError("a filter must be a document")
-        _check_regexes(filter)
+        check_regexes(filter)
         operand, rest = split_text_clause(filter)
         prepared: dict[str, Any] = mm.naive_dates(rest)
         if operand is None:
@@ -634,7 +579,7 @@ class EmbeddedCollection:
 
     def _insert(self, document: Document, entries: list[Entry]) -> Any:
         self._store.check_open()
-        _check_document(document)
+        check_document(document)
         if "_id" not in document:
             # PyMongo sets the generated _id on the caller's document too.
             document["_id"] = ObjectId()
@@ -649,7 +594,7 @@ class EmbeddedCollection:
         self._documents[key] = stored
         self._order[key] = next(self._sequence)
         entries.extend(self._touch())
-        entries.append(Change(self.name, _id_bytes(stored["_id"]), raw))
+        entries.append(Change(self.name, id_bytes(stored["_id"]), raw))
         return document["_id"]
 
     def _index(self, key: Hashable, document: Document, old: Document | None) -> None:
@@ -668,8 +613,7 @@ class EmbeddedCollection:
 
     def _duplicate(self, index: HashIndex, clash: Any) -> DuplicateKeyError:
         values = {
-            path: _aware(value)
-            for path, value in zip(index.fields, clash, strict=False)
+            path: aware(value) for path, value in zip(index.fields, clash, strict=False)
         }
         return duplicate_key(
             f"E11000 duplicate key error collection: {self.name} "
@@ -682,7 +626,7 @@ class EmbeddedCollection:
         self._order.pop(key, None)
         for index in self._hash.values():
             index.remove(key)
-        entries.append(Change(self.name, _id_bytes(document["_id"]), None))
+        entries.append(Change(self.name, id_bytes(document["_id"]), None))
         return document
 
     def _replace_stored(
@@ -691,7 +635,7 @@ class EmbeddedCollection:
         raw, stored = normalize(document)
         self._index(key, stored, self._documents[key])
         self._documents[key] = stored
-        entries.append(Change(self.name, _id_bytes(stored["_id"]), raw))
+        entries.append(Change(self.name, id_bytes(stored["_id"]), raw))
         return stored
 
     def _targets(
@@ -716,7 +660,7 @@ class EmbeddedCollection:
         array_filters: Sequence[Mapping[str, Any]] | None,
         sort: list[Any] | None = None,
     ) -> _Outcome:
-        _check_update(update)
+        check_update(update)
         if array_filters:
             raise StoreQueryError(
                 "array_filters are not supported by the embedded store",
@@ -792,7 +736,7 @@ class EmbeddedCollection:
     async def _write_replace(
         self, filter: Filter, replacement: Document, upsert: bool, *, sort: list[Any]
     ) -> _Outcome:
-        _check_document(replacement)
+        check_document(replacement)
         prepared, targets = self._targets(filter, sort, many=False)
         outcome = _Outcome()
         entries: list[Entry] = []
@@ -864,64 +808,9 @@ class _Outcome:
         return UpdateResult(raw, acknowledged=True)
 
 
-_REGEX_OPTIONS = frozenset("imxsu")
-
-
-def _check_regexes(value: Any) -> None:
-    """Refuse a bad ``$regex`` even where no document would reach the matcher."""
-    if isinstance(value, Mapping):
-        pattern = value.get("$regex")
-        if isinstance(pattern, str):
-            options = value.get("$options", "")
-            if not isinstance(options, str) or set(options) - _REGEX_OPTIONS:
-                raise StoreQueryError(f"invalid regex options: {options!r}")
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise StoreQueryError(f"invalid regular expression: {exc}") from exc
-        elif pattern is not None and not hasattr(pattern, "pattern"):
-            raise StoreQueryError("$regex has to be a string")
-        for item in value.values():
-            _check_regexes(item)
-    elif isinstance(value, list):
-        for item in value:
-            _check_regexes(item)
-
-
 def _expired(values: list[Any], cutoff: dt.datetime) -> bool:
     dates = [v for v in values if isinstance(v, dt.datetime)]
     return bool(dates) and min(dates) <= cutoff
-
-
-class _Order:
-    """Sort position of a document under a multi-key, mixed-direction sort."""
-
-    __slots__ = ("directions", "parts")
-
-    def __init__(self, parts: tuple[Any, ...], directions: tuple[int, ...]) -> None:
-        self.parts = parts
-        self.directions = directions
-
-    def __lt__(self, other: _Order) -> bool:
-        # mongomock's sort keys define only "<", so equality is "neither less".
-        for mine, theirs, direction in zip(
-            self.parts, other.parts, self.directions, strict=True
-        ):
-            if mine < theirs:
-                return direction > 0
-            if theirs < mine:
-                return direction < 0
-        return False
-
-
-def _sort_key(keys: list[tuple[str, int]]) -> Callable[[Document], _Order]:
-    directions = tuple(direction for _, direction in keys)
-    fields = [field_name for field_name, _ in keys]
-
-    def order(document: Document) -> _Order:
-        return _Order(tuple(mm.sort_key(f, document) for f in fields), directions)
-
-    return order
 
 
 def _from_engine(exc: BaseException) -> bool:
@@ -933,108 +822,3 @@ def _from_engine(exc: BaseException) -> bool:
             return True
         traceback = traceback.tb_next
     return isinstance(exc, mm.WriteError)
-
-
-class EmbeddedCursor:
-    """A find cursor; the query runs on the first fetch."""
-
-    def __init__(
-        self,
-        collection: EmbeddedCollection,
-        filter: Filter | None,
-        projection: Projection,
-        sort: list[Any],
-        skip: int,
-        limit: int,
-        max_time_ms: int | None,
-    ) -> None:
-        self._collection = collection
-        self._filter = filter
-        self._projection = projection
-        self._sort = sort
-        self._skip = skip
-        self._limit = limit
-        self._max_time_ms = max_time_ms
-        self._results: list[Document] | None = None
-        self._position = 0
-
-    def sort(self, key_or_list: SortSpec, direction: int | None = None) -> Self:
-        self._sort = _sort_list(key_or_list, direction)
-        return self
-
-    def skip(self, skip: int) -> Self:
-        self._skip = skip
-        return self
-
-    def limit(self, limit: int) -> Self:
-        self._limit = limit
-        return self
-
-    def max_time_ms(self, max_time_ms: int | None) -> Self:
-        self._max_time_ms = max_time_ms
-        return self
-
-    def _fetch(self) -> list[Document]:
-        if self._results is None:
-            self._results = self._collection._find(
-                self._filter,
-                self._projection,
-                self._sort,
-                self._skip,
-                self._limit,
-                self._max_time_ms,
-            )
-        return self._results
-
-    async def to_list(self, length: int | None = None) -> list[Document]:
-        results = self._fetch()
-        start = self._position
-        stop = len(results) if length is None else min(len(results), start + length)
-        self._position = stop
-        return results[start:stop]
-
-    def __aiter__(self) -> AsyncIterator[Document]:
-        return self._iterate()
-
-    async def _iterate(self) -> AsyncIterator[Document]:
-        results = self._fetch()
-        while self._position < len(results):
-            self._position += 1
-            yield results[self._position - 1]
-
-    async def next(self) -> Document:
-        results = self._fetch()
-        if self._position >= len(results):
-            raise StopAsyncIteration
-        self._position += 1
-        return results[self._position - 1]
-
-    async def close(self) -> None:
-        self._results = []
-        self._position = 0
-
-
-class EmbeddedCommandCursor:
-    """An aggregation result, already computed."""
-
-    def __init__(self, documents: list[Document]) -> None:
-        self._documents = documents
-        self._position = 0
-
-    async def to_list(self, length: int | None = None) -> list[Document]:
-        start = self._position
-        end = len(self._documents)
-        stop = end if length is None else min(end, start + length)
-        self._position = stop
-        return self._documents[start:stop]
-
-    def __aiter__(self) -> AsyncIterator[Document]:
-        return self._iterate()
-
-    async def _iterate(self) -> AsyncIterator[Document]:
-        while self._position < len(self._documents):
-            self._position += 1
-            yield self._documents[self._position - 1]
-
-    async def close(self) -> None:
-        self._position = len(self._documents)

@@ -1,0 +1,139 @@
+"""Document handling shared by the embedded collection and its cursors.
+
+Stored documents are normalised by a BSON round trip (what MongoDB would
+store) and copied out the same way, with dates made tz-aware UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import bson
+from bson.codec_options import CodecOptions
+from bson.errors import BSONError
+
+from common.errors import StoreQueryError
+from common.store.embedded import mongomock_api as mm
+from common.store.interface import Document, SortSpec
+
+AWARE: CodecOptions[Document] = CodecOptions(tz_aware=True, tzinfo=dt.UTC)
+NAIVE: CodecOptions[Document] = CodecOptions(tz_aware=False)
+
+
+def export(document: Mapping[str, Any]) -> Document:
+    """A caller-owned copy of a stored document, dates tz-aware UTC."""
+    return bson.decode(bson.encode(document), codec_options=AWARE)
+
+
+def aware(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: aware(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [aware(v) for v in value]
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value
+
+
+def normalize(document: Mapping[str, Any]) -> tuple[bytes, Document]:
+    """BSON-encode a document (MongoDB's validation) and the stored form of it."""
+    try:
+        raw = bson.encode(document)
+    except (BSONError, TypeError, ValueError, OverflowError) as exc:
+        raise StoreQueryError(f"document cannot be stored: {exc}") from exc
+    return raw, bson.decode(raw, codec_options=NAIVE)
+
+
+def id_bytes(document_id: Any) -> bytes:
+    return bson.encode({"_id": document_id})
+
+
+def check_document(document: Mapping[str, Any]) -> None:
+    if not isinstance(document, Mapping):
+        raise StoreQueryError("a document must be a mapping")
+    for key in document:
+        if not isinstance(key, str):
+            raise StoreQueryError("document keys must be strings")
+        if key.startswith("$"):
+            raise StoreQueryError(f"field names must not start with '$': {key}")
+    if isinstance(document.get("_id"), list):
+        raise StoreQueryError("_id cannot be an array")
+
+
+def check_update(update: Any) -> None:
+    if isinstance(update, list):
+        if not all(isinstance(stage, Mapping) for stage in update):
+            raise StoreQueryError("an update pipeline is a list of stages")
+        return
+    if not isinstance(update, Mapping) or not update:
+        raise StoreQueryError("update must be a non-empty document of operators")
+    if not all(isinstance(k, str) and k.startswith("$") for k in update):
+        raise StoreQueryError("update only works with $ operators")
+
+
+def sort_list(key_or_list: SortSpec, direction: int | None = None) -> list[Any]:
+    if key_or_list is None:
+        return []
+    if isinstance(key_or_list, str):
+        return [(key_or_list, 1 if direction is None else direction)]
+    if isinstance(key_or_list, Mapping):
+        return list(key_or_list.items())
+    return [tuple(item) for item in key_or_list]
+
+
+_REGEX_OPTIONS = frozenset("imxsu")
+
+
+def check_regexes(value: Any) -> None:
+    """Refuse a bad ``$regex`` even where no document would reach the matcher."""
+    if isinstance(value, Mapping):
+        pattern = value.get("$regex")
+        if isinstance(pattern, str):
+            options = value.get("$options", "")
+            if not isinstance(options, str) or set(options) - _REGEX_OPTIONS:
+                raise StoreQueryError(f"invalid regex options: {options!r}")
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise StoreQueryError(f"invalid regular expression: {exc}") from exc
+        elif pattern is not None and not hasattr(pattern, "pattern"):
+            raise StoreQueryError("$regex has to be a string")
+        for item in value.values():
+            check_regexes(item)
+    elif isinstance(value, list):
+        for item in value:
+            check_regexes(item)
+
+
+class _Order:
+    """Sort position of a document under a multi-key, mixed-direction sort."""
+
+    __slots__ = ("directions", "parts")
+
+    def __init__(self, parts: tuple[Any, ...], directions: tuple[int, ...]) -> None:
+        self.parts = parts
+        self.directions = directions
+
+    def __lt__(self, other: _Order) -> bool:
+        # mongomock's sort keys define only "<", so equality is "neither less".
+        for mine, theirs, direction in zip(
+            self.parts, other.parts, self.directions, strict=True
+        ):
+            if mine < theirs:
+                return direction > 0
+            if theirs < mine:
+                return direction < 0
+        return False
+
+
+def sort_key(keys: list[tuple[str, int]]) -> Callable[[Document], _Order]:
+    directions = tuple(direction for _, direction in keys)
+    fields = [field_name for field_name, _ in keys]
+
+    def order(document: Document) -> _Order:
+        return _Order(tuple(mm.sort_key(f, document) for f in fields), directions)
+
+    return order
