@@ -171,3 +171,26 @@ async def test_a_malformed_filter_is_a_query_error(datasets, filter):
 async def test_bad_regex_is_refused_even_on_an_empty_collection(store):
     with pytest.raises(StoreQueryError):
         await store.collection("Sample").find({"x": {"$regex": "["}}).to_list(None)
+
+
+@pytest.mark.parametrize(
+    ("projection", "expected"),
+    [
+        ({"size": 1, "pid": 1}, ["_id", "pid", "size"]),
+        ({"size": 1, "_id": 0}, ["size"]),
+        (["type", "size"], ["_id", "type", "size"]),
+        ({"scientificMetadata": 0, "techniques": 0, "keywords": 0}, None),
+        ({"_id": 0, "scientificMetadata.temperature.value": 1}, ["scientificMetadata"]),
+    ],
+)
+async def test_projections_select_fields_in_document_order(
+    datasets, projection, expected
+):
+    found = await datasets.find_one({"pid": "pid/1"}, projection)
+    if expected is None:
+        assert not {"scientificMetadata", "techniques", "keywords"} & set(found)
+        assert found["pid"] == "pid/1"
+    else:
+        assert list(found) == expected
+    if "scientificMetadata.temperature.value" in projection:
+        assert found == {"scientificMetadata": {"temperature": {"value": 300}}}

@@ -51,6 +51,7 @@ from common.store.embedded.documents import (
     export,
     id_bytes,
     normalize,
+    simple_projection,
     sort_key,
     sort_list,
 )
@@ -283,6 +284,9 @@ class EmbeddedCollection:
             if isinstance(projection, Mapping)
             else mm.fields_list_to_dict(list(projection))
         )
+        simple = simple_projection(fields)
+        if simple is not None:
+            return export(simple(document))
         return export(self._engine.project(document, fields))
 
     # --- writes -------------------------------------------------------------

@@ -137,3 +137,32 @@ def sort_key(keys: list[tuple[str, int]]) -> Callable[[Document], _Order]:
         return _Order(tuple(mm.sort_key(f, document) for f in fields), directions)
 
     return order
+
+
+def simple_projection(
+    fields: Mapping[str, Any],
+) -> Callable[[Document], Document] | None:
+    """A fast path for plain top-level inclusion or exclusion, else None.
+
+    mongomock's projection copies every field deeply before it is encoded
+    again; for ``{"a": 1, "b": 1}`` or ``{"a": 0}`` we select keys instead
+    (in document order, as MongoDB returns them).
+    """
+    if not fields or any(
+        "." in key or key.startswith("$") or type(value) not in (int, bool)
+        for key, value in fields.items()
+    ):
+        return None
+    keep_id = bool(fields.get("_id", 1))
+    others = {key: bool(value) for key, value in fields.items() if key != "_id"}
+    if not others:
+        if keep_id:
+            return None  # {"_id": 1} alone: leave the odd cases to mongomock
+        return lambda document: {k: v for k, v in document.items() if k != "_id"}
+    if len(set(others.values())) != 1:
+        return None  # mixed: mongomock raises MongoDB's error
+    if next(iter(others.values())):
+        wanted = set(others) | ({"_id"} if keep_id else set())
+        return lambda document: {k: v for k, v in document.items() if k in wanted}
+    dropped = set(others) | (set() if keep_id else {"_id"})
+    return lambda document: {k: v for k, v in document.items() if k not in dropped}
