@@ -30,6 +30,7 @@ from common.runtime import Runtime
 from common.services import Services
 from common.settings import Settings, load_settings, warn_unimplemented
 from ingest_worker.app import Worker, WorkerSetup, create_worker
+from ingest_worker.consumers import ingest_setups
 from read_api.app import create_app
 from read_api.health import HealthProbe
 from read_api.keys import Services as ApiServices
@@ -71,7 +72,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def _handler(parts: Part) -> Callable[[argparse.Namespace], int]:
     def handle(_args: argparse.Namespace) -> int:
-        return run(parts)
+        return run(parts, ingest_setups)
 
     return handle
 

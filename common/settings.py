@@ -164,6 +164,9 @@ class Settings(BaseSettings):
     INGEST_PREFETCH: int = 64
     INGEST_TOKEN_GRACE_SECONDS: int = 86400
     INGEST_IDEMPOTENCY_TTL_DAYS: int = 30
+    # On MongoDB, a claim of another worker that died mid-message is taken
+    # over after this long (the embedded store has a single process).
+    INGEST_CLAIM_LEASE_SECONDS: float = 60.0
     INGEST_RETRY_DELAYS: Delays = Field(
         default_factory=lambda: [1.0, 5.0, 30.0, 120.0, 600.0, 1800.0]
     )
