@@ -92,3 +92,25 @@ async def test_cli_up_status_down(store_settings, monkeypatch, capsys):
     assert status[0].startswith("applied  0001_initial_indexes")
     assert again == ["nothing to apply"]
     assert down == ["reverted 0001_initial_indexes"]
+
+
+async def test_cli_reports_a_locked_store_and_exits_non_zero(
+    store_settings, monkeypatch, capsys
+):
+    from common.store import EmbeddedStore
+
+    holder = EmbeddedStore(store_settings.EMBEDDED_STORE_PATH)
+    await holder.open()
+    monkeypatch.setattr(migrate_cli, "load_settings", lambda: store_settings)
+    monkeypatch.setattr(migrate_cli, "configure_logging", lambda *a: None)
+    try:
+        import asyncio
+
+        code = await asyncio.to_thread(
+            migrate_cli.handle, argparse.Namespace(action="up")
+        )
+    finally:
+        await holder.close()
+
+    assert code == 1
+    assert "already open in another process" in capsys.readouterr().err
