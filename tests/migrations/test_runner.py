@@ -114,3 +114,18 @@ async def test_cli_reports_a_locked_store_and_exits_non_zero(
 
     assert code == 1
     assert "already open in another process" in capsys.readouterr().err
+
+
+@pytest.mark.mongo
+async def test_on_mongodb_existing_text_indexes_are_recognised(
+    store_factory, store_settings
+):
+    store = await store_factory(migrate=False)
+    await store.collection("Dataset").create_index([("$**", "text")])
+
+    await runner.up(store, store_settings)
+    record = await store.collection(runner.RECORD_COLLECTION).find_one({})
+
+    assert ["Dataset", "$**_text"] not in record["record"]["created"]
+    info = await store.collection("Dataset").index_information()
+    assert ("_fts", "text") in [tuple(k) for k in info["$**_text"]["key"]]
