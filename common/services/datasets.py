@@ -33,7 +33,7 @@ from common.services.entity import (
     check_unmodified_since,
     now,
 )
-from common.services.metadata_keys import SourceType, metadata_key_rows
+from common.services.metadata_keys import SourceType, metadata_key_rows, same_rows
 from common.services.sizes import SizeRule, changed_fields, summed_sizes
 
 logger = logging.getLogger(__name__)
@@ -249,9 +249,17 @@ class DatasetService(EntityService):
     async def after_update(
         self, ctx: CallContext, before: Document, after: Document
     ) -> None:
-        await self.deps.metadata_keys.replace(
-            SourceType.DATASET.value, after["pid"], self._key_rows(after)
-        )
+        rows = self._key_rows(after)
+        # Most updates (sizes, lifecycle, descriptions) leave the rows as they
+        # were; rewriting 50 rows for those would dominate the update's cost.
+        # Rows missing from the store (datasets older than the MetadataKeys
+        # collection) are still filled in, as SciCat's rebuild does.
+        table = self.deps.metadata_keys
+        if same_rows(self._key_rows(before), rows) and await table.has_rows(
+            SourceType.DATASET.value, after["pid"], len(rows)
+        ):
+            return
+        await table.replace(SourceType.DATASET.value, after["pid"], rows)
 
     async def after_delete(self, ctx: CallContext, document: Document) -> None:
         await self.deps.metadata_keys.delete(SourceType.DATASET.value, document["pid"])

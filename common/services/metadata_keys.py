@@ -78,6 +78,18 @@ def metadata_key_rows(
     return rows
 
 
+_STAMPS = ("createdAt", "updatedAt")
+
+
+def same_rows(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> bool:
+    """True when two row sets differ at most in their timestamps."""
+
+    def content(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{k: v for k, v in row.items() if k not in _STAMPS} for row in rows]
+
+    return content(old) == content(new)
+
+
 class MetadataKeysTable:
     """Keeps MetadataKeys rows in step with their source documents."""
 
@@ -108,6 +120,12 @@ class MetadataKeysTable:
                 for row in rows
             )
         )
+
+    async def has_rows(self, source_type: str, source_id: str, count: int) -> bool:
+        """True when the source has exactly ``count`` rows stored."""
+        # sourceId alone is the selective index; sourceType narrows after it.
+        rows = await self._rows.find({"sourceId": source_id}).to_list(None)
+        return sum(1 for row in rows if row.get("sourceType") == source_type) == count
 
     async def delete(self, source_type: str, source_id: str) -> None:
         await self._rows.delete_many({"sourceType": source_type, "sourceId": source_id})

@@ -202,3 +202,17 @@ async def test_sizes_converge_after_a_stale_concurrent_write(env, dataset, monke
     assert stale_writes == [1]
     assert await sizes(env, dataset["pid"]) == (17, 2)
     assert datasets._size_locks._locks == {}
+
+
+async def test_group_and_scan_sums_agree(env, dataset):
+    from common.services.sizes import FILE_SIZES, summed_by_group, summed_by_scan
+
+    for sizes_ in ([1, 2], [3], [4, 5, 6]):
+        await env.services.origdatablocks.create(
+            env.ctx("user1"), file_list(dataset["pid"], sizes_)
+        )
+    by_group = await summed_by_group(env.store, FILE_SIZES, dataset["pid"])
+    by_scan = await summed_by_scan(env.store, FILE_SIZES, dataset["pid"])
+    assert by_group == by_scan == {"size": 21, "numberOfFiles": 6}
+    empty = await summed_by_group(env.store, FILE_SIZES, "none")
+    assert empty == await summed_by_scan(env.store, FILE_SIZES, "none")
