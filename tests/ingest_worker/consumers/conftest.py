@@ -114,12 +114,12 @@ class Ingest:
         )
         await exchange.publish(message, routing_key=routing_key)
 
-    async def reply(self, correlation_id: str, timeout: float = 15) -> dict[str, Any]:
+    async def reply(self, correlation_id: str, within: float = 15) -> dict[str, Any]:
         return await asyncio.wait_for(
-            asyncio.shield(self.replies[correlation_id]), timeout
+            asyncio.shield(self.replies[correlation_id]), within
         )
 
-    async def dead_letter(self, timeout: float = 15) -> AbstractIncomingMessage:
+    async def dead_letter(self, within: float = 15) -> AbstractIncomingMessage:
         """The next message on ``<ns>.dead`` (consumed and acknowledged)."""
         if self._dead is None:
             self._dead = asyncio.Queue()
@@ -131,7 +131,7 @@ class Ingest:
                 self._dead.put_nowait(message)
 
             await queue.consume(collect)
-        return await asyncio.wait_for(self._dead.get(), timeout)
+        return await asyncio.wait_for(self._dead.get(), within)
 
     async def on_reply(self, message: AbstractIncomingMessage) -> None:
         self.reply_messages.append(message)
