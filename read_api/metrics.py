@@ -7,6 +7,8 @@ shows both.
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -42,11 +44,23 @@ class Metrics:
             registry=self.registry,
         )
 
+        # Label lookups cost more than the increments; routes are a bounded set.
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
     def observe_request(
         self, method: str, route: str, status: int, seconds: float
     ) -> None:
-        self.http_requests.labels(method, route, str(status)).inc()
-        self.http_latency.labels(method, route).observe(seconds)
+        key = (method, route, status)
+        children = self._children.get(key)
+        if children is None:
+            children = (
+                self.http_requests.labels(method, route, str(status)),
+                self.http_latency.labels(method, route),
+            )
+            self._children[key] = children
+        counter, histogram = children
+        counter.inc()
+        histogram.observe(seconds)
 
     def render(self) -> tuple[bytes, str]:
         """The exposition text and its content type."""

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import time
-import uuid
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
@@ -58,7 +58,9 @@ def observe_middleware(metrics: Metrics) -> Middleware:
     @web.middleware
     async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request_id = (
+            incoming if _SAFE_REQUEST_ID.match(incoming) else os.urandom(16).hex()
+        )
         request[REQUEST_ID] = request_id
         context = request_id_var.set(request_id)
         started = time.perf_counter()
@@ -75,21 +77,28 @@ def observe_middleware(metrics: Metrics) -> Middleware:
             seconds = time.perf_counter() - started
             route = request.get(MATCHED_ROUTE, UNMATCHED_ROUTE)
             metrics.observe_request(request.method, route, status, seconds)
-            # The path only: the query may carry an access_token.
-            logger.info(
-                "request",
-                extra={
-                    "method": request.method,
-                    "path": request.raw_path.split("?", 1)[0],
-                    "route": route,
-                    "status": status,
-                    "ms": round(seconds * 1000, 2),
-                    "request_id": request_id,
-                },
-            )
+            if logger.isEnabledFor(logging.INFO):
+                _log_request(request, route, status, seconds, request_id)
             request_id_var.reset(context)
 
     return observe
+
+
+def _log_request(
+    request: web.Request, route: str, status: int, seconds: float, request_id: str
+) -> None:
+    # The path only: the query may carry an access_token.
+    logger.info(
+        "request",
+        extra={
+            "method": request.method,
+            "path": request.raw_path.split("?", 1)[0],
+            "route": route,
+            "status": status,
+            "ms": round(seconds * 1000, 2),
+            "request_id": request_id,
+        },
+    )
 
 
 @web.middleware

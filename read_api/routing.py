@@ -94,12 +94,18 @@ class Route:
     operation_id: str | None = None
     deprecated: bool = False
     in_schema: bool = True
+    # Derived from ``path`` once; the resolver reads it on every request.
+    param_names: tuple[str, ...] = field(init=False, default=())
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
             raise ValueError(f"unknown HTTP method {self.method!r}")
         if not self.path.startswith("/"):
             raise ValueError(f"route path must start with '/': {self.path!r}")
+        names = tuple(
+            segment[1:-1] for segment in _segments(self.path) if _is_param(segment)
+        )
+        object.__setattr__(self, "param_names", names)
 
     @property
     def success_status(self) -> int:
@@ -107,12 +113,6 @@ class Route:
         if self.status is not None:
             return self.status
         return 201 if self.method == "POST" else 200
-
-    @property
-    def param_names(self) -> tuple[str, ...]:
-        return tuple(
-            segment[1:-1] for segment in _segments(self.path) if _is_param(segment)
-        )
 
 
 class RouteGroup:
@@ -236,6 +236,12 @@ class Router:
         if segments and segments[-1] == "":
             segments.pop()
 
+        fast = self._descend(segments, method)
+        if fast is not None:
+            node, raw_values = fast
+            route = node.routes.get(method) or node.routes["GET"]
+            return Match(route=route, params=_decode(route.param_names, raw_values))
+
         found: list[tuple[_Node, list[str]]] = []
         others: list[_Node] = []
         self._walk(self._root, segments, 0, [], method, found, others)
@@ -247,6 +253,24 @@ class Router:
             return _NO_MATCH
         allowed = frozenset(name for node in others for name in node.routes)
         return Match(route=None, allowed=allowed)
+
+    def _descend(
+        self, segments: list[str], method: str
+    ) -> tuple[_Node, list[str]] | None:
+        """The common case without backtracking: literals first, then params."""
+        node = self._root
+        values: list[str] = []
+        for segment in segments:
+            child = node.literals.get(segment.lower())
+            if child is None:
+                if node.param is None or not segment:
+                    return None
+                child = node.param
+                values.append(segment)
+            node = child
+        if method in node.routes or (method == "HEAD" and "GET" in node.routes):
+            return node, values
+        return None
 
     def _walk(
         self,
