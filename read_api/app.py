@@ -102,10 +102,11 @@ def create_app(
 def discover_route_groups() -> list[RouteGroup]:
     """Every module-level RouteGroup in the modules of :mod:`read_api.routes`."""
     package = importlib.import_module("read_api.routes")
-    groups: list[RouteGroup] = []
+    groups: dict[int, RouteGroup] = {}
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
         module = importlib.import_module(f"{package.__name__}.{info.name}")
-        groups.extend(
-            value for value in vars(module).values() if isinstance(value, RouteGroup)
-        )
-    return groups
+        for value in vars(module).values():
+            # A module may import another's group; mount each group once.
+            if isinstance(value, RouteGroup):
+                groups.setdefault(id(value), value)
+    return list(groups.values())

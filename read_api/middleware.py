@@ -140,7 +140,13 @@ async def errors_middleware(
         route = request.get(ROUTE)
         shape = route.error_shape if route is not None else ErrorShape.NEST
         response = domain_error_response(exc, shape)
-        if response.status >= 500:
+        if response.status == 503:
+            # Expected during outages: one line, no traceback.
+            logger.warning(
+                "dependency unavailable",
+                extra={"error_code": exc.code, "error": exc.message},
+            )
+        elif response.status >= 500:
             logger.error(
                 "request failed",
                 exc_info=exc,
