@@ -1,0 +1,33 @@
+"""The composition root: store, effects and services from settings."""
+
+from __future__ import annotations
+
+from common.effects.events import AmqpEventPublisher, NullEventPublisher
+from common.effects.indexer import NullIndexer
+from common.effects.mailer import LogMailer
+from common.runtime import Runtime, event_publisher_for
+
+
+async def test_runtime_opens_and_closes_its_own_store(settings_factory):
+    settings = settings_factory(AMQP_EVENTS_ENABLED="no")
+    runtime = await Runtime.open(settings)
+    assert runtime.store.kind == "embedded"
+    assert isinstance(runtime.events, NullEventPublisher)
+    assert isinstance(runtime.indexer, NullIndexer)
+    assert isinstance(runtime.mailer, LogMailer)
+    await runtime.store.collection("Dataset").insert_one({"_id": "x"})
+    await runtime.close()
+
+    # Closing released the embedded store's lock: the folder opens again.
+    again = await Runtime.open(settings)
+    assert await again.store.collection("Dataset").count_documents({}) == 1
+    await again.close()
+
+
+def test_events_enabled_chooses_the_amqp_publisher(settings_factory):
+    publisher = event_publisher_for(settings_factory(AMQP_EVENTS_ENABLED="yes"))
+    assert isinstance(publisher, AmqpEventPublisher)
+    assert isinstance(
+        event_publisher_for(settings_factory(AMQP_EVENTS_ENABLED="no")),
+        NullEventPublisher,
+    )
