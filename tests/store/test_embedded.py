@@ -187,3 +187,43 @@ async def test_a_closed_store_is_unavailable(tmp_path):
 
     with pytest.raises(StoreUnavailableError):
         await store.collection("Thing").find_one({})
+
+
+SORTED_CASES = [
+    ({}, [("n", 1)], 0, 25),
+    ({}, [("n", -1)], 10, 25),
+    ({"ownerGroup": "g1"}, [("n", -1)], 0, 5),
+    ({"meta.k": {"$gte": 2}}, [("n", 1)], 3, 7),
+    ({}, [("ownerGroup", 1)], 0, 0),
+    ({}, [("ownerGroup", -1)], 5, 40),
+    ({"n": {"$lt": 3}}, [("ownerGroup", -1)], 0, 0),
+]
+
+
+@pytest.mark.parametrize(
+    ("filter", "sort", "skip", "limit"),
+    SORTED_CASES,
+    ids=[f"{c[0]}-{c[1]}-{c[2]}-{c[3]}" for c in SORTED_CASES],
+)
+async def test_sorted_pages_from_ordered_views_equal_mongomock(
+    embedded, filter, sort, skip, limit
+):
+    documents = _random_documents(400)
+    ours = embedded.collection("Thing")
+    for path in ("ownerGroup", "n"):
+        await ours.create_index(path)
+    await ours.insert_many([dict(d) for d in documents[:300]])
+    # writes after the view exists must keep it in order
+    await ours.find({}, sort=sort, limit=1).to_list(None)
+    await ours.insert_many([dict(d) for d in documents[300:]])
+    await ours.update_many({"n": 5}, {"$set": {"n": 15, "ownerGroup": "g2"}})
+    await ours.delete_many({"n": 7})
+    plain = mongomock.MongoClient().db.things
+    plain.insert_many([dict(d) for d in documents])
+    plain.update_many({"n": 5}, {"$set": {"n": 15, "ownerGroup": "g2"}})
+    plain.delete_many({"n": 7})
+
+    found = await ours.find(filter, sort=sort, skip=skip, limit=limit).to_list(None)
+    expected = list(plain.find(filter, sort=sort, skip=skip, limit=limit))
+
+    assert [d["_id"] for d in found] == [d["_id"] for d in expected]

@@ -70,6 +70,7 @@ from common.store.embedded.journal import (
     IndexChange,
     JournalError,
 )
+from common.store.embedded.ordered import OrderedView
 from common.store.embedded.text import (
     parse_text_operator,
     split_text_clause,
@@ -91,6 +92,7 @@ logger = logging.getLogger(__name__)
 
 _INDEX_OPTIONS = {"unique", "sparse", "name", "expireAfterSeconds"}
 _IGNORED_INDEX_OPTIONS = {"background"}
+_FEW_CANDIDATES = 2000
 
 
 class EmbeddedCollection:
@@ -104,6 +106,7 @@ class EmbeddedCollection:
         self._order: dict[Hashable, int] = {}
         self._sequence = itertools.count()
         self.exists = False
+        self._views: dict[str, OrderedView] = {}
         engine.attach(self._hash, self._order)
 
     @property
@@ -246,9 +249,63 @@ class EmbeddedCollection:
             raise StoreQueryError("skip and limit must not be negative")
         with self._engine_call(max_time_ms):
             prepared = self._prepare_filter(filter or {})
-            matched = self._engine._iter_documents(prepared)
-            page = self._page(matched, sort, skip, limit)
+            found = self._engine.plan(prepared) if prepared else None
+            # Few candidates sort faster than a walk through the whole view.
+            few = found is not None and len(found.keys) <= _FEW_CANDIDATES
+            view = None if few else self._ordered_view(sort)
+            page: Iterable[Document]
+            if view is not None:
+                page = self._ordered_page(view, sort[0][1], prepared, skip, limit)
+            else:
+                matched = self._engine._iter_documents(prepared)
+                page = self._page(matched, sort, skip, limit)
             return [self._project(document, projection) for document in page]
+
+    def _ordered_view(self, sort: list[Any]) -> OrderedView | None:
+        """The view serving a one-key sort on an indexed top-level field, if any."""
+        if len(sort) != 1 or sort[0][1] not in (1, -1):
+            return None
+        field_name = sort[0][0]
+        view = self._views.get(field_name)
+        if view is None and any(
+            index.fields == [field_name] and "." not in field_name
+            for index in self._hash.values()
+        ):
+            view = OrderedView(field_name, self._documents, self._order)
+            self._views[field_name] = view
+        return view
+
+    def _ordered_page(
+        self,
+        view: OrderedView,
+        direction: int,
+        prepared: dict[str, Any],
+        skip: int,
+        limit: int,
+    ) -> list[Document]:
+        """Walk the view, keeping matches, until the page is full."""
+        found = self._engine.plan(prepared) if prepared else None
+        documents = self._documents
+        deadline = self._engine.deadline
+        wanted = skip + limit if limit else None
+        page: list[Document] = []
+        for walked, key in enumerate(view.keys(direction)):
+            if (
+                deadline is not None
+                and walked % 256 == 0
+                and time.monotonic() > deadline
+            ):
+                raise QueryTimeout("operation exceeded time limit")
+            if found is not None and key not in found.keys:
+                continue
+            document = documents[key]
+            exact = not prepared or (found is not None and found.exact)
+            if not exact and not mm.filter_applies(prepared, document):
+                continue
+            page.append(document)
+            if wanted is not None and len(page) >= wanted:
+                break
+        return page[skip:]
 
     def _page(
         self,
@@ -409,6 +466,7 @@ class EmbeddedCollection:
         self._order.clear()
         self._specs.clear()
         self._hash.clear()
+        self._views.clear()
         self.exists = False
         await self._persist([CollectionChange(self.name, dropped=True)])
 
@@ -434,7 +492,7 @@ class EmbeddedCollection:
         record = bson.encode(spec.to_record())
         entries = [*self._touch(), IndexChange(self.name, spec.name, record)]
         if spec.expire_after_seconds is not None:
-            self.expire()
+            entries.extend(self.expire())
         await self._persist(entries)
         return spec.name
 
@@ -448,6 +506,7 @@ class EmbeddedCollection:
             raise StoreQueryError(f"index not found with name [{name}]")
         del self._specs[name]
         self._hash.pop(name, None)
+        self._views.clear()  # rebuilt on demand from the indexes that remain
         await self._persist([IndexChange(self.name, name, None)])
 
     async def index_information(self) -> dict[str, Any]:
@@ -597,6 +656,8 @@ class EmbeddedCollection:
         self._index(key, stored, None)
         self._documents[key] = stored
         self._order[key] = next(self._sequence)
+        for view in self._views.values():
+            view.put(key, stored, self._order[key])
         entries.extend(self._touch())
         entries.append(Change(self.name, id_bytes(stored["_id"]), raw))
         return document["_id"]
@@ -630,6 +691,8 @@ class EmbeddedCollection:
         self._order.pop(key, None)
         for index in self._hash.values():
             index.remove(key)
+        for view in self._views.values():
+            view.remove(key)
         entries.append(Change(self.name, id_bytes(document["_id"]), None))
         return document
 
@@ -639,6 +702,8 @@ class EmbeddedCollection:
         raw, stored = normalize(document)
         self._index(key, stored, self._documents[key])
         self._documents[key] = stored
+        for view in self._views.values():
+            view.put(key, stored, self._order[key])
         entries.append(Change(self.name, id_bytes(stored["_id"]), raw))
         return stored
 

@@ -128,6 +128,15 @@ class _Order:
                 return direction < 0
         return False
 
+    def __eq__(self, other: object) -> bool:
+        # heapq decorates keys into tuples, which test "==" before "<"; without
+        # this, ties would not fall through to the stable position.
+        if not isinstance(other, _Order):
+            return NotImplemented
+        return not (self < other or other < self)
+
+    __hash__ = None  # type: ignore[assignment]
+
 
 def sort_key(keys: list[tuple[str, int]]) -> Callable[[Document], _Order]:
     directions = tuple(direction for _, direction in keys)
