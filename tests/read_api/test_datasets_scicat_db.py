@@ -11,8 +11,6 @@ import pytest
 from tests.fixtures.scicat_db import CUSTOM_PID, DERIVED_PID, RAW_PID
 from tests.read_api.dataset_bodies import enc
 
-pytestmark = pytest.mark.asyncio
-
 
 @pytest.fixture
 async def api(scicat_db, catalogue_api):  # type: ignore[no-untyped-def]

@@ -21,8 +21,6 @@ from tests.read_api.dataset_bodies import (
     raw_v3,
 )
 
-pytestmark = pytest.mark.asyncio
-
 BASE = "/api/v3/datasets"
 DATE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 

@@ -11,8 +11,6 @@ from bson import ObjectId
 
 from tests.read_api.dataset_bodies import create_v4, enc, v4_body
 
-pytestmark = pytest.mark.asyncio
-
 BASE = "/api/v4/datasets"
 PUBLIC = "/api/v4/datasets/public"
 DATE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")

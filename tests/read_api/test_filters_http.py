@@ -12,8 +12,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-pytestmark = pytest.mark.asyncio
-
 V3 = "/api/v3/datasets"
 V4 = "/api/v4/datasets"
 

@@ -7,15 +7,12 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
-import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openapi_spec_validator import validate
 
 from tests.read_api.dataset_bodies import create_v3, create_v4
-
-pytestmark = pytest.mark.asyncio
 
 MAX_EXAMPLES = 300
 BASE_URL = "http://schemathesis.test"
