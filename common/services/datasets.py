@@ -20,7 +20,7 @@ from common.effects.events import EventAction
 from common.errors import ForbiddenError, InvalidError, NotFoundError
 from common.models.dataset import derived_pid, new_pid
 from common.permissions.datasets import DatasetAction
-from common.scimeta import encode_key
+from common.scimeta import encode_key, encode_keys
 from common.services import inputs
 from common.services.access import DatasetAccess
 from common.services.context import ApiVersion, CallContext
@@ -231,6 +231,14 @@ class DatasetService(EntityService):
         self, ctx: CallContext, stored: Document, body: Mapping[str, Any]
     ) -> dict[str, Any]:
         return inputs.dataset_replace(body, ctx.api_version, stored)
+
+    def merge_keys(self, changes: Mapping[str, Any]) -> Mapping[str, Any]:
+        # Stored metadata keys are encoded; a patch's keys must be too before
+        # they are merged, or `"a.b": null` would miss the stored `a%2Eb`.
+        metadata = changes.get("scientificMetadata")
+        if not isinstance(metadata, dict):
+            return changes
+        return {**changes, "scientificMetadata": encode_keys(metadata)}
 
     def check_removable(self, fields: Any) -> None:
         required = [name for name in fields if name in inputs.DATASET_REQUIRED]

@@ -230,6 +230,7 @@ class EntityService:
         check_unmodified_since(stored, unmodified_since)
 
         if merge:
+            changes = self.merge_keys(changes)
             merged = merge_patch(stored, changes)
             removed = [key for key, value in changes.items() if value is None]
             values = {key: merged[key] for key in changes if key in merged}
@@ -367,6 +368,10 @@ class EntityService:
     ) -> dict[str, Any]:
         """Check a replacement against the entity's full model; return the document."""
         return dict(body)
+
+    def merge_keys(self, changes: Mapping[str, Any]) -> Mapping[str, Any]:
+        """A merge patch's keys as stored, so they meet the stored ones."""
+        return changes
 
     def check_removable(self, fields: Sequence[str]) -> None:
         """Reject a merge patch that removes a required field (InvalidError)."""

@@ -343,16 +343,16 @@ async def test_merge_patch_removes_nulls_and_merges_objects(env):
         stored["pid"],
         {
             "description": None,
-            "scientificMetadata": {"detectorParameters": None, "new": {"v": 1}},
+            "scientificMetadata": {
+                "detectorParameters": None,
+                "temperature.max": None,
+                "new.key": {"v": 1},
+            },
         },
         merge=True,
     )
     assert "description" not in updated
-    assert set(updated["scientificMetadata"]) == {
-        "beamlineParameters",
-        "temperature%2Emax",
-        "new",
-    }
+    assert set(updated["scientificMetadata"]) == {"beamlineParameters", "new%2Ekey"}
     with pytest.raises(InvalidError):
         await env.services.datasets.patch(
             env.ctx("user1", "4"), stored["pid"], {"contactEmail": None}, merge=True
