@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from aiohttp import web
 from openapi_spec_validator import validate
 from pydantic import BaseModel, Field
 
+from read_api.app import discover_route_groups
 from read_api.openapi import build_document
 from read_api.routing import RouteGroup
 
@@ -139,3 +141,19 @@ async def test_explorer_does_not_serve_files_outside_its_assets(api_client_facto
     response = await client.get("/explorer/static/..%2F__init__.py")
 
     assert response.status == 404
+
+
+@pytest.mark.slow
+def test_document_of_every_mounted_route_is_valid():
+    routes = [route for group in discover_route_groups() for route in group]
+
+    document = build_document(routes)
+
+    validate(document)
+    documented = {
+        (method.upper(), path)
+        for path, operations in document["paths"].items()
+        for method in operations
+    }
+    expected = {(r.method, r.path) for r in routes if r.in_schema}
+    assert documented == expected
