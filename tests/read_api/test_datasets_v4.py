@@ -514,3 +514,58 @@ async def test_public_filter_is_validated_and_cannot_widen(catalogue_api) -> Non
 
     assert widened == widened_or == []
     assert bad.status == 400
+
+
+async def test_merge_patch_null_removes_a_metadata_key(catalogue_api) -> None:
+    created = await create_v4(catalogue_api, "user1")
+    path = f"{BASE}/{enc(created['pid'])}"
+
+    response = await catalogue_api.call(
+        "PATCH",
+        path,
+        "user1",
+        json={"scientificMetadata": {"temperature.max": None, "new": 1}},
+        headers=MERGE,
+    )
+
+    assert response.status == 200, await response.text()
+    metadata = (await response.json())["scientificMetadata"]
+    assert "temperature%2Emax" not in metadata
+    assert metadata["new"] == 1 and "with_unit_and_value_si" in metadata
+
+
+async def test_fields_with_include_keep_the_relation(catalogue_api) -> None:
+    created = await create_v4(catalogue_api, "user1")
+    await catalogue_api.store.collection("OrigDatablock").insert_one(
+        {"_id": "odb-1", "datasetId": created["pid"], "ownerGroup": "group1"}
+    )
+
+    response = await catalogue_api.call(
+        "GET",
+        BASE,
+        "user1",
+        params=flt({"fields": ["datasetName"], "include": ["origdatablocks"]}),
+    )
+
+    [item] = await response.json()
+    assert set(item) == {"_id", "datasetName", "origdatablocks"}
+    assert item["origdatablocks"][0]["_id"] == "odb-1"
+
+
+async def test_put_denials(catalogue_api) -> None:
+    created = await create_v4(catalogue_api, "user1")
+    body = v4_body()
+    body.pop("type")
+
+    stranger = await catalogue_api.call(
+        "PUT", f"{BASE}/{enc(created['pid'])}", "user3", json=body
+    )
+    anonymous = await catalogue_api.call(
+        "PUT", f"{BASE}/{enc(created['pid'])}", json=body
+    )
+    missing = await catalogue_api.call(
+        "PUT", f"{BASE}/{enc('no/such')}", "admin", json=body
+    )
+
+    assert stranger.status == anonymous.status == 403
+    assert missing.status == 404
