@@ -23,6 +23,7 @@ import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
 
 from common import jsoncodec
+from common.errors import BrokerUnavailableError
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +105,7 @@ class AmqpEventPublisher:
         publish_timeout: float = 5.0,
         max_backoff: float = 30.0,
         shutdown_grace: float = 2.0,
+        connect_timeout: float = 5.0,
     ) -> None:
         self._url = url
         self._exchange_name = ingest_exchange_name(namespace)
@@ -112,6 +114,7 @@ class AmqpEventPublisher:
         self._publish_timeout = publish_timeout
         self._max_backoff = max_backoff
         self._shutdown_grace = shutdown_grace
+        self._connect_timeout = connect_timeout
         self._connection: AbstractConnection | None = None
         self._channel: AbstractChannel | None = None
         self._exchange: AbstractExchange | None = None
@@ -119,6 +122,10 @@ class AmqpEventPublisher:
         self._wakeup = asyncio.Event()
         self._flusher: asyncio.Task[None] | None = None
         self._closed = False
+        # Set when the broker failed us; until the background task gets
+        # through again, events go straight to the buffer instead of each
+        # waiting out its own connection attempt.
+        self._down = False
         self.dropped = 0
 
     @property
@@ -134,17 +141,20 @@ class AmqpEventPublisher:
                 extra={"routing_key": event.routing_key, "source_id": event.source_id},
             )
             return
-        if not self._buffer:
+        if not self._buffer and not self._down:
             try:
-                await self._send(event)
+                await self._send(event, retrying=False)
                 return
             except asyncio.CancelledError:
                 raise
+            except BrokerUnavailableError:
+                pass  # another publish found the broker away a moment ago
             except Exception as exc:
                 logger.warning(
                     "event publish failed, buffered for retry",
                     extra={"routing_key": event.routing_key, "error": repr(exc)},
                 )
+                self._down = True
                 await self._reset()
         self._enqueue(event)
 
@@ -191,7 +201,7 @@ class AmqpEventPublisher:
                 continue
             event = self._buffer[0]
             try:
-                await self._send(event)
+                await self._send(event, retrying=True)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -212,11 +222,12 @@ class AmqpEventPublisher:
             if self._buffer and self._buffer[0] is event:
                 self._buffer.popleft()
             backoff = 0.2
+            self._down = False
             if not self._buffer:
                 logger.info("event buffer drained")
 
-    async def _send(self, event: Event) -> None:
-        exchange = await self._ensure_exchange()
+    async def _send(self, event: Event, *, retrying: bool) -> None:
+        exchange = await self._ensure_exchange(retrying=retrying)
         await exchange.publish(
             event_message(event),
             routing_key=event.routing_key,
@@ -224,8 +235,10 @@ class AmqpEventPublisher:
             timeout=self._publish_timeout,
         )
 
-    async def _ensure_exchange(self) -> AbstractExchange:
+    async def _ensure_exchange(self, *, retrying: bool) -> AbstractExchange:
         async with self._connect_lock:
+            if self._down and not retrying:
+                raise BrokerUnavailableError("event broker unavailable")
             if (
                 self._exchange is not None
                 and self._channel is not None
@@ -233,7 +246,9 @@ class AmqpEventPublisher:
             ):
                 return self._exchange
             await self._reset_unlocked()
-            connection = await aio_pika.connect(url=self._url, timeout=5.0)
+            connection = await aio_pika.connect(
+                url=self._url, timeout=self._connect_timeout
+            )
             try:
                 channel = await connection.channel(publisher_confirms=True)
                 exchange = await channel.declare_exchange(

@@ -100,3 +100,33 @@ async def test_null_publisher_accepts_events():
     publisher = NullEventPublisher()
     assert await publisher.publish(Event("dataset", EventAction.DELETED, {})) is None
     await publisher.close()
+
+
+async def test_silent_broker_delays_only_the_first_publish(settings_factory):
+    settings = settings_factory()
+
+    async def accept_and_say_nothing(reader, writer):
+        await reader.read()  # hold the connection open, never answer
+
+    server = await asyncio.start_server(accept_and_say_nothing, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    publisher = AmqpEventPublisher(
+        _proxy_url(settings, port),
+        settings.AMQP_NAMESPACE,
+        connect_timeout=0.5,
+        shutdown_grace=0.1,
+    )
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await asyncio.gather(
+        *(
+            publisher.publish(Event("dataset", EventAction.CREATED, {"n": n}))
+            for n in range(20)
+        )
+    )
+    # One connection attempt times out; the other 19 do not queue behind it
+    # for their own attempts.
+    assert loop.time() - started < 2.0
+    assert publisher.pending == 20
+    await publisher.close()
+    server.close()
