@@ -227,3 +227,24 @@ async def test_sorted_pages_from_ordered_views_equal_mongomock(
     expected = list(plain.find(filter, sort=sort, skip=skip, limit=limit))
 
     assert [d["_id"] for d in found] == [d["_id"] for d in expected]
+
+
+async def test_documents_expired_by_a_new_ttl_index_are_deleted_on_disk(tmp_path):
+    folder = tmp_path / "ttl-create"
+    store = EmbeddedStore(folder)
+    await store.open()
+    claims = store.collection("IngestClaim")
+    old = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
+    await claims.insert_one({"_id": "old", "claimedAt": old})
+
+    await claims.create_index("claimedAt", expireAfterSeconds=60)
+    assert await claims.count_documents({}) == 0
+    await store.close()
+
+    import sqlite3
+
+    with sqlite3.connect(folder / "store.sqlite3") as database:
+        rows = database.execute(
+            "SELECT count(*) FROM documents WHERE collection = 'IngestClaim'"
+        ).fetchone()
+    assert rows == (0,)
