@@ -60,9 +60,8 @@ async def raw_body(request: web.Request) -> Any:
             for key in form
             if (values := form.getall(key))
         }
-    elif content_type in JSON_BODY_TYPES or content_type == "application/octet-stream":
-        # aiohttp reports a missing Content-Type as octet-stream; clients that
-        # send JSON without the header are common.
+    elif content_type in JSON_BODY_TYPES or "Content-Type" not in request.headers:
+        # Clients that send JSON without the header are common.
         value = _decode_json(await request.read())
     else:
         raise HttpError.nest(415, f"Unsupported content type {content_type}")

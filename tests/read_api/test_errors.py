@@ -220,14 +220,28 @@ async def test_urlencoded_form_is_parsed(api_client_factory):
     assert await response.json() == {"username": "ingestor", "password": "aman"}
 
 
-async def test_unsupported_body_type_is_415(api_client_factory):
+@pytest.mark.parametrize("content_type", ["text/xml", "application/octet-stream"])
+async def test_unsupported_body_type_is_415(api_client_factory, content_type):
     client = await api_client_factory(route_groups=[_group()])
 
     response = await client.post(
-        "/api/v3/things/raw", data=b"<x/>", headers={"Content-Type": "text/xml"}
+        "/api/v3/things/raw", data=b"<x/>", headers={"Content-Type": content_type}
     )
 
     assert response.status == 415
+    assert (await response.json())["error"] == "Unsupported Media Type"
+
+
+async def test_body_without_content_type_is_read_as_json(api_client_factory):
+    client = await api_client_factory(route_groups=[_group()])
+
+    response = await client.post(
+        "/api/v3/things/raw",
+        data=b'{"a": 1}',
+        skip_auto_headers=["Content-Type"],
+    )
+
+    assert await response.json() == {"a": 1}
 
 
 async def test_body_over_the_limit_gets_413_in_scicat_shape(api_client_factory):
