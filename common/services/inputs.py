@@ -165,21 +165,30 @@ def dataset_replace(
         model: type[CVModel] = dataset_models.UpdateDatasetDto
     else:
         model = dataset_models.v3_update_model(stored_type, partial=False)
-    fields = _sent(_validate(model, body, _dataset_form(version)))
+    validated = _validate(model, body, _dataset_form(version))
+    fields = _sent(validated)
     if version is ApiVersion.V3:
         fields = dataset_models.v3_to_stored_fields(fields, stored_type)
-    # What the service maintains itself survives a replacement when not sent.
-    for key in (
-        "type",
-        "version",
-        "classification",
-        "datasetlifecycle",
-        "isPublished",
-        "numberOfFilesArchived",
-    ):
-        if fields.get(key) is None and key in stored:
+    # What the service maintains itself survives a replacement when not sent
+    # (SciCat's DTO initialisers would zero the sizes; docs/deviations.md).
+    for key in _KEPT_ON_REPLACE:
+        unsent = key not in validated.model_fields_set or fields.get(key) is None
+        if unsent and key in stored:
             fields[key] = stored[key]
     return _merge_lifecycle(fields, stored)
+
+
+_KEPT_ON_REPLACE = (
+    "type",
+    "version",
+    "classification",
+    "datasetlifecycle",
+    "isPublished",
+    "size",
+    "packedSize",
+    "numberOfFiles",
+    "numberOfFilesArchived",
+)
 
 
 def lifecycle_patch(changes: Any) -> Fields:

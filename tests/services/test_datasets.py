@@ -360,7 +360,9 @@ async def test_merge_patch_removes_nulls_and_merges_objects(env):
 
 
 async def test_put_replaces_but_keeps_identity_fields(env):
-    stored = await env.services.datasets.create(env.ctx("user1"), raw_dataset())
+    stored = await env.services.datasets.create(
+        env.ctx("user1"), raw_dataset(size=123, numberOfFiles=4)
+    )
     body = raw_dataset(description="replaced")
     for key in ("type", "classification", "proposalId", "keywords", "size"):
         body.pop(key)
@@ -374,6 +376,27 @@ async def test_put_replaces_but_keeps_identity_fields(env):
     assert replaced["description"] == "replaced"
     assert "keywords" not in replaced
     assert replaced["type"] == "raw"
+    # Sizes not sent are kept, not zeroed by the DTO's initialisers.
+    assert (replaced["size"], replaced["numberOfFiles"]) == (123, 4)
+
+
+async def test_v4_put_keeps_sizes_unless_sent(env):
+    stored = await env.services.datasets.create(
+        env.ctx("user1"), raw_dataset(size=50, numberOfFiles=2)
+    )
+    body = {
+        key: stored[key]
+        for key in ("ownerGroup", "contactEmail", "sourceFolder", "datasetName")
+    }
+    body["creationTime"] = "2026-01-01T00:00:00Z"
+    kept = await env.services.datasets.replace(
+        env.ctx("user1", "4"), stored["pid"], body
+    )
+    assert (kept["size"], kept["numberOfFiles"]) == (50, 2)
+    sent = await env.services.datasets.replace(
+        env.ctx("user1", "4"), stored["pid"], {**body, "size": 7}
+    )
+    assert sent["size"] == 7
 
 
 # --- delete ---------------------------------------------------------------------
