@@ -183,10 +183,16 @@ class AmqpEventPublisher:
         if len(self._buffer) >= self._buffer_size:
             lost = self._buffer.popleft()
             self.dropped += 1
-            logger.error(
-                "event buffer full, oldest event dropped",
-                extra={"routing_key": lost.routing_key, "source_id": lost.source_id},
-            )
+            # One line per thousand drops: a long outage must not flood the log.
+            if self.dropped % 1000 == 1:
+                logger.error(
+                    "event buffer full, oldest events dropped",
+                    extra={
+                        "routing_key": lost.routing_key,
+                        "source_id": lost.source_id,
+                        "dropped_total": self.dropped,
+                    },
+                )
         self._buffer.append(event)
         self._wakeup.set()
         if self._flusher is None or self._flusher.done():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import logging
 
 import aio_pika
 import pytest
@@ -82,17 +83,25 @@ async def test_outage_buffers_events_and_delivers_them_in_order_later(
     assert bodies == [1, 2, 3]
 
 
-async def test_full_buffer_drops_the_oldest_event_and_counts_it(settings_factory):
+async def test_full_buffer_drops_the_oldest_event_and_counts_it(
+    settings_factory, caplog
+):
     settings = settings_factory()
     # Port 9 (discard) is closed: every connection attempt fails at once.
     url = _proxy_url(settings, 9)
     publisher = AmqpEventPublisher(
         url, settings.AMQP_NAMESPACE, buffer_size=2, shutdown_grace=0.1
     )
-    for n in range(3):
-        await publisher.publish(Event("dataset", EventAction.CREATED, {"n": n}))
+    with caplog.at_level(logging.ERROR, logger="common.effects.events"):
+        for n in range(6):
+            await publisher.publish(Event("dataset", EventAction.CREATED, {"n": n}))
     assert publisher.pending == 2
-    assert publisher.dropped == 1
+    assert publisher.dropped == 4
+    # Dropping is reported, but not once per event.
+    ours = [r for r in caplog.records if r.name == "common.effects.events"]
+    assert [r.getMessage() for r in ours] == [
+        "event buffer full, oldest events dropped"
+    ]
     await publisher.close()
 
 
