@@ -29,7 +29,7 @@ from read_api.generic import (
     use_services,
 )
 from read_api.routing import RouteGroup
-from tests.read_api.dataset_bodies import create_v3
+from tests.read_api.dataset_bodies import create_v3, enc, raw_v3
 
 
 async def test_use_runtime_builds_the_services_on_the_app_store(
@@ -175,3 +175,28 @@ async def test_a_second_entity_configured_on_the_mechanism(
     assert [d["pid"] for d in (await one.json())["dataset"]] == [created["pid"]]
     assert hidden.status == 403
     assert bad.status == 400
+
+
+async def test_writes_publish_events_carrying_the_request_id(catalogue_api) -> None:
+    response = await catalogue_api.call(
+        "POST",
+        "/api/v3/datasets",
+        "user1",
+        json=raw_v3(),
+        headers={"X-Request-Id": "req-123"},
+    )
+    pid = (await response.json())["pid"]
+    await catalogue_api.call(
+        "PATCH",
+        f"/api/v4/datasets/{enc(pid)}",
+        "user1",
+        json={"comment": "x"},
+        headers={"X-Request-Id": "req-456"},
+    )
+
+    events = catalogue_api.events.events
+    assert [(e.routing_key, e.source_id) for e in events] == [
+        ("dataset.created", "req-123"),
+        ("dataset.updated", "req-456"),
+    ]
+    assert events[1].document["comment"] == "x"
