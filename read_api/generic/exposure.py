@@ -111,7 +111,10 @@ class FilterQuery(BaseModel):
 
     filter: str | None = Field(
         default=None,
-        description="JSON filter: {where, fields, limits, include}",
+        description=(
+            "JSON filter: {where, fields, limits, include}; v3 dataset routes "
+            "also read it from a `filter` header (not both)"
+        ),
     )
 
 
