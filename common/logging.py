@@ -13,6 +13,7 @@ from collections.abc import MutableMapping
 from contextvars import ContextVar
 from typing import Any
 
+import orjson
 import structlog
 
 # Set by the edges for the duration of one request or message; added to every line.
@@ -48,13 +49,18 @@ def _add_context_ids(
     return event_dict
 
 
+def _orjson_text(obj: Any, **_kwargs: Any) -> str:
+    # orjson is several times faster than json.dumps on the per-request log line.
+    return orjson.dumps(obj, default=repr).decode()
+
+
 def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     """Route every stdlib logger through one structlog formatter on stderr."""
     renderer: Any
     if fmt == "console":
         renderer = structlog.dev.ConsoleRenderer(colors=False)
     else:
-        renderer = structlog.processors.JSONRenderer()
+        renderer = structlog.processors.JSONRenderer(serializer=_orjson_text)
 
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[
