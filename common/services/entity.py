@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from pymongo import ReturnDocument
 
+from common import jsoncodec
 from common.effects.events import Event, EventAction, EventPublisher
 from common.effects.indexer import Indexer
 from common.errors import (
@@ -140,6 +141,11 @@ def merge_patch(target: Any, patch: Any) -> Any:
     return result
 
 
+def json_form(value: Any) -> Any:
+    """``value`` as a client would send it: dates as ISO strings, ids as hex."""
+    return jsoncodec.loads(jsoncodec.dumps(value))
+
+
 def check_unmodified_since(
     document: Mapping[str, Any], unmodified_since: dt.datetime | None
 ) -> None:
@@ -233,7 +239,15 @@ class EntityService:
             changes = self.merge_keys(changes)
             merged = merge_patch(stored, changes)
             removed = [key for key, value in changes.items() if value is None]
-            values = {key: merged[key] for key in changes if key in merged}
+            # Merged objects carry stored values (datetimes, ObjectIds); the
+            # input models read them in their JSON form, as a client sends them.
+            values = {
+                key: json_form(merged[key])
+                if isinstance(changes[key], Mapping)
+                else merged[key]
+                for key in changes
+                if key in merged
+            }
         else:
             removed, values = [], dict(changes)
         to_set = await self.validate_patch(ctx, stored, values)

@@ -417,3 +417,18 @@ async def test_delete_needs_a_delete_group_and_cleans_up(env):
     assert env.events.keys()[-1] == "dataset.deleted"
     with pytest.raises(NotFoundError):
         await env.services.datasets.delete(env.ctx("archiveManager"), stored["pid"])
+
+
+async def test_merge_patch_of_an_object_holding_stored_dates(env):
+    stored = await env.services.datasets.create(env.ctx("user1"), raw_dataset())
+    updated = await env.services.datasets.patch(
+        env.ctx("user1", "4"),
+        stored["pid"],
+        {"datasetlifecycle": {"archivable": False}},
+        merge=True,
+    )
+    lifecycle = updated["datasetlifecycle"]
+    before = stored["datasetlifecycle"]
+    assert lifecycle["archivable"] is False
+    assert lifecycle["dateOfDiskPurging"] == before["dateOfDiskPurging"]
+    assert lifecycle["_id"] == before["_id"]
