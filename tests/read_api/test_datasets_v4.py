@@ -569,3 +569,37 @@ async def test_put_denials(catalogue_api) -> None:
 
     assert stranger.status == anonymous.status == 403
     assert missing.status == 404
+
+
+# Who gets what on one unpublished group1 dataset with group5 access (§5.2).
+READ_MATRIX = [
+    ("anonymous", 403, 403, 403, 403),
+    ("user1", 200, 200, 403, 200),  # owner group, create tier
+    ("user5.1", 200, 403, 403, 403),  # access group, plain
+    ("user2", 403, 403, 403, 403),  # with-pid tier, other group
+    ("user3", 403, 403, 403, 403),  # privileged tier, other group
+    ("admin", 200, 200, 403, 200),
+    ("archiveManager", 200, 403, 200, 200),  # lifecycle and delete groups
+]
+
+
+@pytest.mark.parametrize(("user", "read", "update", "delete", "lifecycle"), READ_MATRIX)
+async def test_decision_table_through_http(
+    catalogue_api, user, read, update, delete, lifecycle
+) -> None:
+    created = await create_v4(catalogue_api, "user1")
+    path = f"{BASE}/{enc(created['pid'])}"
+
+    got = await catalogue_api.call("GET", path, user)
+    patched = await catalogue_api.call("PATCH", path, user, json={"comment": "c"})
+    cycled = await catalogue_api.call(
+        "PATCH", f"{path}/datasetlifecycle", user, json={"retrievable": True}
+    )
+    deleted = await catalogue_api.call("DELETE", path, user)
+
+    assert (got.status, patched.status, deleted.status, cycled.status) == (
+        read,
+        update,
+        delete,
+        lifecycle,
+    )
