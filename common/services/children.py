@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Protocol
 
 from common.effects.events import EventAction
 from common.errors import DependencyMissingError, ForbiddenError, NotFoundError
+from common.identity.principal import Identity
 from common.permissions.datasets import DatasetAction
 from common.services.context import ApiVersion, CallContext
 from common.services.datasets import DatasetService
@@ -33,7 +34,9 @@ logger = logging.getLogger(__name__)
 
 
 class CreateAccess(EntityAccess, Protocol):
-    def can_create(self, identity: Any, doc: Mapping[str, Any]) -> bool: ...
+    """The entity's decisions plus its own create check."""
+
+    def can_create(self, identity: Identity, doc: Mapping[str, Any]) -> bool: ...
 
 
 class DatasetChildService(EntityService, abc.ABC):
