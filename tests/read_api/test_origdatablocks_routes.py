@@ -221,3 +221,18 @@ async def test_v4_public_family(api) -> None:
     response = await api.call("GET", f"{V4}/public/{SMALL}")
     assert response.status == 200
     assert await response.text() == ""
+
+
+async def test_v4_patch_recomputes_and_checks(api) -> None:
+    response = await api.call("PATCH", f"{V4}/{SMALL}", "user1", json={"size": 5})
+    assert response.status == 200, await response.text()
+    assert (await response.json())["id"] == SMALL
+    assert (await sizes(api, RAW_PID))[0] == 5368700000 + 5
+
+    # user3 reads the list through an access group but owns nothing.
+    response = await api.call("PATCH", f"{V4}/{SMALL}", "user3", json={"size": 6})
+    assert response.status == 403
+    response = await api.call("PATCH", f"{V4}/{SMALL}", "user1", json={"nope": 6})
+    assert response.status == 400
+    response = await api.call("PATCH", f"{V4}/nope", "user1", json={"size": 6})
+    assert response.status == 404
