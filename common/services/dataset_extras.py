@@ -1,8 +1,8 @@
-"""The dataset operations beyond the generic ones (reference §3.3, §3.4).
+"""Dataset operations of the v3/v4 routes beyond the service's own (§3.3, §3.4).
 
-``isValid``, the lifecycle update, v4's value/unit rule on PATCH,
-``appendToArrayField`` and the thumbnail: each a function of the dataset
-service, raising the domain errors SciCat's messages go with.
+``isValid``, v4 PATCH, ``appendToArrayField`` and the thumbnail: each a
+function of the dataset service, raising the domain errors SciCat's messages
+go with. (The lifecycle update is a method of the service.)
 """
 
 from __future__ import annotations
@@ -13,30 +13,17 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from common import jsoncodec
 from common.errors import ForbiddenError, InvalidError, NotFoundError
 from common.models import dataset as dataset_models
-from common.models.lifecycle import UpdateDatasetLifecycleDto
-from common.models.validation import ErrorForm, is_valid_answer, validate
-from common.permissions.datasets import DatasetAction
+from common.models.validation import is_valid_answer
 from common.query.operators import check_field_name
-from common.scimeta import encode_key
 from common.services import inputs
 from common.services.context import ApiVersion, CallContext
-from common.services.datasets import DatasetService
+from common.services.datasets import DatasetService, value_unit_mismatches
 from common.services.entity import Document, check_unmodified_since
 
-__all__ = [
-    "EMPTY_LIFECYCLE",
-    "append_to_array_field",
-    "first_thumbnail",
-    "is_valid",
-    "patch_v4",
-    "update_lifecycle",
-    "value_unit_mismatches",
-]
+__all__ = ["append_to_array_field", "first_thumbnail", "is_valid", "patch_v4"]
 
-EMPTY_LIFECYCLE = "dataset lifecycle DTO must not be empty"
 ATTACHMENT_COLLECTION = "Attachment"
 # Fields appendToArrayField may not touch: ids, audit and ownership stamps.
 _NOT_APPENDABLE = frozenset(
@@ -67,32 +54,6 @@ def is_valid(datasets: DatasetService, ctx: CallContext, body: Any) -> dict[str,
     return {"valid": True}
 
 
-def value_unit_mismatches(
-    update: Mapping[str, Any], stored: Mapping[str, Any], path: str = ""
-) -> list[str]:
-    """Paths where the stored object has both value and unit but the update
-    sends only one of them (SciCat's v4 PATCH rule)."""
-    found: list[str] = []
-    for key, value in update.items():
-        if not isinstance(value, Mapping):
-            continue
-        where = f"{path}.{key}" if path else key
-        current = stored.get(key)
-        if current is None and path.startswith("scientificMetadata"):
-            current = stored.get(encode_key(key))
-        if not isinstance(current, Mapping):
-            continue
-        stored_both = (
-            current.get("value") is not None and current.get("unit") is not None
-        )
-        sends_one = ("value" in value) != ("unit" in value)
-        if stored_both and sends_one:
-            found.append(where)
-            continue
-        found.extend(value_unit_mismatches(value, current, where))
-    return found
-
-
 async def patch_v4(
     datasets: DatasetService,
     ctx: CallContext,
@@ -102,12 +63,17 @@ async def patch_v4(
     merge: bool,
     unmodified_since: dt.datetime | None,
 ) -> Document:
-    """v4 PATCH: 404, 403, 412, then the value/unit rule (400), then the update."""
+    """v4 PATCH: 404 ``Dataset not found``, 403, 412, the value/unit rule, update.
+
+    TODO(services): DatasetService.validate_patch applies the value/unit rule
+    to the merged objects, which always carry both, so a merge patch escapes
+    it; the rule is checked here on the patch as sent until the service does.
+    """
     stored = await datasets.fetch(pid)
     if stored is None:
         raise NotFoundError("Dataset not found")
     if not datasets.can_update(ctx.identity, stored):
-        raise ForbiddenError("Unauthorized to update this dataset")
+        raise ForbiddenError(datasets.spec.update_denied)
     check_unmodified_since(stored, unmodified_since)
     mismatched = value_unit_mismatches(changes, stored)
     if mismatched:
@@ -115,70 +81,7 @@ async def patch_v4(
             f"Original dataset {pid} contains both value and unit in "
             f"{', '.join(mismatched)}. Please provide both when updating."
         )
-    if merge:
-        changes = _with_stored_objects(stored, changes)
     return await datasets.patch(ctx, pid, changes, merge=merge)
-
-
-def _with_stored_objects(
-    stored: Mapping[str, Any], changes: Mapping[str, Any]
-) -> dict[str, Any]:
-    """A merge patch whose objects carry every stored key in JSON form.
-
-    TODO(services): EntityService.patch(merge=True) validates the merged
-    objects, whose stored dates are datetimes the input models refuse as
-    "ISO 8601 date strings"; sending the stored objects rendered as JSON
-    avoids that until the service renders them itself.
-    """
-    result = dict(changes)
-    for key, value in changes.items():
-        current = stored.get(key)
-        if isinstance(value, Mapping) and isinstance(current, Mapping):
-            result[key] = _overlay(jsoncodec.loads(jsoncodec.dumps(current)), value)
-    return result
-
-
-def _overlay(base: Any, patch: Any) -> Any:
-    # Unlike a merge, explicit nulls stay: the service's merge removes them.
-    if not (isinstance(base, Mapping) and isinstance(patch, Mapping)):
-        return patch
-    merged = dict(base)
-    for key, value in patch.items():
-        merged[key] = None if value is None else _overlay(base.get(key), value)
-    return merged
-
-
-async def update_lifecycle(
-    datasets: DatasetService,
-    ctx: CallContext,
-    pid: str,
-    body: Any,
-    *,
-    merge: bool = False,
-    not_found: str = "dataset with pid {id} not found",
-) -> Any:
-    """Merge ``body`` into the stored lifecycle; returns the updated lifecycle.
-
-    Owners, admins and UPDATE_DATASET_LIFECYCLE_GROUPS members may; with
-    ``merge`` a ``null`` removes a field (RFC 7386).
-    """
-    if not isinstance(body, Mapping) or all(value is None for value in body.values()):
-        raise InvalidError(EMPTY_LIFECYCLE)
-    sent = {key: value for key, value in body.items() if value is not None}
-    fields = validate(UpdateDatasetLifecycleDto, sent, ErrorForm.NEST).payload()
-    stored = await datasets.fetch(pid)
-    if stored is None:
-        raise NotFoundError(not_found.format(id=pid))
-    if not datasets.access.allows(ctx.identity, DatasetAction.LIFECYCLE_UPDATE, stored):
-        raise ForbiddenError("Unauthorized to update this dataset")
-
-    lifecycle = dict(stored.get("datasetlifecycle") or {})
-    lifecycle.update(fields)
-    removed = [key for key, value in body.items() if value is None] if merge else []
-    for key in removed:
-        lifecycle.pop(key, None)
-    updated = await datasets.apply_update(ctx, stored, {"datasetlifecycle": lifecycle})
-    return updated.get("datasetlifecycle")
 
 
 async def append_to_array_field(

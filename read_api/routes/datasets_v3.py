@@ -34,7 +34,6 @@ from common.services.dataset_extras import (
     append_to_array_field,
     first_thumbnail,
     is_valid,
-    update_lifecycle,
 )
 from common.services.dataset_history import synthetic_history
 from common.services.entity import Document, EntityService
@@ -53,6 +52,7 @@ from read_api.generic import (
     read_request,
     render,
     services_of,
+    unmodified_since,
 )
 from read_api.inputs import json_query_param, raw_body
 from read_api.routing import Reply, RouteGroup
@@ -236,12 +236,11 @@ async def get_lifecycle_v3(request: web.Request) -> Any:
 )
 async def patch_lifecycle_v3(request: web.Request) -> Any:
     check_route_gate(request, dataset_gate(DatasetAction.LIFECYCLE_UPDATE))
-    ctx = V3_DATASETS.context(request)
-    return await update_lifecycle(
-        services_of(request).datasets,
-        ctx,
+    return await services_of(request).datasets.update_lifecycle(
+        V3_DATASETS.context(request),
         request.match_info["pid"],
         await raw_body(request),
+        unmodified_since=unmodified_since(request),
     )
 
 
