@@ -271,8 +271,16 @@ class EmbeddedCollection:
             index.fields == [field_name] and "." not in field_name
             for index in self._hash.values()
         ):
+            started = time.monotonic()
             view = OrderedView(field_name, self._documents, self._order)
             self._views[field_name] = view
+            # Building the view is index maintenance, not this query's cost.
+            if self._engine.deadline is not None:
+                self._engine.deadline += time.monotonic() - started
+            logger.info(
+                "ordered view built",
+                extra={"collection": self.name, "field": field_name},
+            )
         return view
 
     def _ordered_page(

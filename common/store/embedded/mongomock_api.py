@@ -49,3 +49,8 @@ def sort_key(field_name: str, document: Mapping[str, Any]) -> Any:
 def hashdict(value: dict[str, Any]) -> Hashable:
     found: Hashable = helpers.hashdict(value)
     return found
+
+
+def compare_type(value: Any) -> int:
+    """mongomock's rank of a value's type in BSON comparison order."""
+    return int(filtering._get_compare_type(value))  # type: ignore[no-untyped-call]

@@ -11,10 +11,36 @@ reverse sort does.
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 from collections.abc import Hashable, Iterator, Mapping
 from typing import Any
 
+from bson import ObjectId
+
 from common.store.embedded import mongomock_api as mm
+
+# Types whose BSON order within their rank is Python's own order (mongomock
+# compares them with the plain operator), with mongomock's rank of each.
+_NATIVE_RANKS: dict[type, int] = {
+    int: 10,
+    float: 10,
+    str: 15,
+    ObjectId: 35,
+    bool: 40,
+    dt.datetime: 45,
+}
+
+
+def native_sort_key(field_name: str, document: Mapping[str, Any]) -> tuple[Any, ...]:
+    """mongomock's sort key as a tuple Python compares in C where it can."""
+    outer, comparable = mm.sort_key(field_name, document)
+    value = comparable.obj
+    if value is None:
+        return (outer, 5, 0)
+    rank = _NATIVE_RANKS.get(type(value))
+    if rank is not None:
+        return (outer, rank, value)
+    return (outer, mm.compare_type(value), comparable)
 
 
 class _Entry:
@@ -56,7 +82,7 @@ class OrderedView:
     def _entry(
         self, key: Hashable, document: Mapping[str, Any], position: int
     ) -> _Entry:
-        entry = _Entry(mm.sort_key(self.field_name, document), position, key)
+        entry = _Entry(native_sort_key(self.field_name, document), position, key)
         self._by_document[key] = entry
         return entry
 
