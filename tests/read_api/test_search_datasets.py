@@ -318,3 +318,37 @@ async def test_v4_metadata_keys_gates(api) -> None:
     assert "pixel.size" in keys and "wavelength" in keys and "R-factor" not in keys
     _, keys = await get(api, "/api/v4/datasets/public/metadataKeys")
     assert keys == ["R-factor", "cell.a", "cell.c"]
+
+
+async def test_fullfacet_lifecycle_facet_and_text(api) -> None:
+    status, answer = await get(
+        api,
+        "/api/v3/datasets/fullfacet",
+        "admin",
+        facets=["datasetlifecycle.archiveStatusMessage"],
+    )
+    assert status == 200
+    # Grouped by the lifecycle field (SciCat answers _id: null), keyed as SciCat.
+    assert answer[0]["archiveStatusMessage"] == [
+        {"_id": "datasetOnArchiveDisk", "count": 1},
+        {"_id": "datasetCreated", "count": 2},
+    ]
+
+    _, answer = await get(
+        api,
+        "/api/v3/datasets/fullfacet",
+        "admin",
+        fields={"text": "hematite"},
+        facets=["type"],
+    )
+    assert answer == [{"type": [{"_id": "raw", "count": 1}], "all": [{"totalSets": 1}]}]
+
+    # A userGroups list holding "globalaccess" does not restrict (admins only).
+    _, answer = await get(
+        api,
+        "/api/v3/datasets/fullfacet",
+        "admin",
+        fields={"userGroups": ["globalaccess"]},
+        facets=["type"],
+    )
+    assert answer[0]["all"] == [{"totalSets": 3}]
