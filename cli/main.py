@@ -16,6 +16,8 @@ SUBCOMMANDS = (
     "cli.serve",
     "cli.migrate",
     "cli.accounts",
+    "cli.publish",
+    "cli.dead",
 )
 
 
