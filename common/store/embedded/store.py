@@ -178,6 +178,10 @@ class EmbeddedStore:
             self._lock_fd = None
 
     def _load(self, journal: Journal) -> int:
+        # TODO(embedded store): start-up decodes every document (about 0.45 ms
+        # each for 50-key datasets on a loaded 2-core host: 46 s for 100,000);
+        # decoding lazily or snapshotting the maps would need the engine to
+        # accept undecoded documents.
         for name in journal.collections():
             self.collection(name).exists = True
         for collection_name, spec in journal.indexes():
