@@ -11,7 +11,7 @@
     │   └── DependencyMissingError   a referenced document is not there yet (retryable
     │                                in the worker: a file list before its dataset)
     ├── StoreError                   the store refused or failed
-    │   ├── StoreQueryError          the request caused it (bad operator, bad regex): 400
+    │   ├── StoreQueryError          the request caused it (bad operator or regex): 400
     │   └── StoreUnavailableError    the store is unreachable or timed out: 503, retry
     ├── BrokerUnavailableError       RabbitMQ unreachable
     ├── IndexerUnavailableError      Elasticsearch unreachable
