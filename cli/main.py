@@ -22,7 +22,10 @@ SUBCOMMANDS = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="scicat", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="scicat",
+        description="SciCat in Python: serve, migrate, seed, publish, inspect.",
+    )
     subparsers = parser.add_subparsers(dest="command", required=True)
     for name in SUBCOMMANDS:
         importlib.import_module(name).register(subparsers)
