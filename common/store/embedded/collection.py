@@ -71,6 +71,7 @@ from common.store.embedded.journal import (
     JournalError,
 )
 from common.store.embedded.ordered import OrderedView
+from common.store.embedded.planner import Plan
 from common.store.embedded.text import (
     parse_text_operator,
     split_text_clause,
@@ -187,14 +188,7 @@ class EmbeddedCollection:
         max_time_ms: int | None = None,
     ) -> int:
         with self._engine_call(max_time_ms):
-            prepared = self._prepare_filter(filter)
-            found = None if not prepared else self._engine.plan(prepared)
-            if not prepared:
-                total = len(self._documents)
-            elif found is not None and found.exact:
-                total = len(found.keys)
-            else:
-                total = sum(1 for _ in self._engine._iter_documents(prepared))
+            total = self._engine.count(self._prepare_filter(filter))
         total = max(0, total - skip)
         return min(total, limit) if limit else total
 
@@ -255,7 +249,9 @@ class EmbeddedCollection:
             view = None if few else self._ordered_view(sort)
             page: Iterable[Document]
             if view is not None:
-                page = self._ordered_page(view, sort[0][1], prepared, skip, limit)
+                page = self._ordered_page(
+                    view, sort[0][1], prepared, found, skip, limit
+                )
             else:
                 matched = self._engine._iter_documents(prepared)
                 page = self._page(matched, sort, skip, limit)
@@ -288,12 +284,13 @@ class EmbeddedCollection:
         view: OrderedView,
         direction: int,
         prepared: dict[str, Any],
+        found: Plan | None,
         skip: int,
         limit: int,
     ) -> list[Document]:
         """Walk the view, keeping matches, until the page is full."""
-        found = self._engine.plan(prepared) if prepared else None
         documents = self._documents
+        exact = not prepared or (found is not None and found.exact)
         deadline = self._engine.deadline
         wanted = skip + limit if limit else None
         page: list[Document] = []
@@ -307,7 +304,6 @@ class EmbeddedCollection:
             if found is not None and key not in found.keys:
                 continue
             document = documents[key]
-            exact = not prepared or (found is not None and found.exact)
             if not exact and not mm.filter_applies(prepared, document):
                 continue
             page.append(document)

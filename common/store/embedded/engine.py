@@ -13,15 +13,16 @@ instead of scanning, and stops a scan that runs past its deadline.
 from __future__ import annotations
 
 import time
-from collections.abc import Hashable, Iterator, Mapping
+from collections.abc import Hashable, Iterable, Iterator, Mapping
 from typing import Any
 
 import mongomock
 from bson.codec_options import CodecOptions
 from mongomock.collection import Collection as MockCollection
 
-from common.store.embedded.indexes import HashIndex, Plan, iter_in_order, plan
+from common.store.embedded.indexes import HashIndex
 from common.store.embedded.mongomock_api import filter_applies
+from common.store.embedded.planner import Plan, iter_in_order, plan
 
 _DEADLINE_CHECK_EVERY = 256
 
@@ -55,6 +56,22 @@ class EngineCollection(MockCollection):
             self.hash_indexes,
             lambda values: {v for v in values if v in documents},
         )
+
+    def count(self, filter: Mapping[str, Any]) -> int:
+        """How many documents match, evaluating only the plan's candidates."""
+        documents = self.documents
+        if not filter:
+            return len(documents)
+        if not documents:
+            filter_applies(filter, {})  # still reject a malformed filter
+            return 0
+        found = self.plan(filter)
+        if found is None:
+            return sum(1 for _ in self._scan(documents.values(), filter))
+        if found.exact:
+            return len(found.keys)
+        candidates = (documents[k] for k in found.keys)
+        return sum(1 for _ in self._scan(candidates, filter))
 
     def _iter_documents(self, filter: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
         documents = self.documents
@@ -96,7 +113,7 @@ class EngineCollection(MockCollection):
         return dict(seed)
 
     def _scan(
-        self, documents: list[dict[str, Any]], filter: Mapping[str, Any]
+        self, documents: Iterable[dict[str, Any]], filter: Mapping[str, Any]
     ) -> Iterator[dict[str, Any]]:
         deadline = self.deadline
         for count, document in enumerate(documents):

@@ -10,7 +10,7 @@ with a string, the set is exact.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -205,90 +205,3 @@ class HashIndex:
 
     def entries_count(self) -> int:
         return len(self._entries)
-
-
-def _equality_values(condition: Any) -> list[Hashable] | None:
-    """Scalar values an equality condition accepts, or None if it is not one."""
-    if isinstance(condition, dict):
-        if len(condition) != 1:
-            return None
-        ((operator, operand),) = condition.items()
-        if operator == "$eq":
-            return _equality_values(operand)
-        if operator == "$in" and isinstance(operand, list | tuple):
-            values: list[Hashable] = []
-            for item in operand:
-                single = _equality_values(item)
-                if single is None:
-                    return None
-                values.extend(single)
-            return values
-        return None
-    if condition is None or isinstance(condition, list | tuple):
-        return None
-    if hasattr(condition, "pattern") or hasattr(condition, "try_compile"):
-        return None  # a regular expression, not a value
-    try:
-        hash(condition)
-    except TypeError:
-        return None
-    return [condition]
-
-
-@dataclass
-class Plan:
-    """Candidate documents for a filter; ``exact`` means no re-check is needed."""
-
-    keys: set[Hashable]
-    exact: bool
-
-
-def plan(
-    filter: Mapping[str, Any],
-    indexes: Mapping[str, HashIndex],
-    id_lookup: Any,
-) -> Plan | None:
-    """Narrow a filter to candidate keys from the hash indexes, or None to scan."""
-    best: Plan | None = None
-    clauses: list[tuple[str, Any]] = list(filter.items())
-    for field_name, condition in clauses:
-        if field_name == "$and" and isinstance(condition, list):
-            for sub in condition:
-                if isinstance(sub, dict):
-                    sub_plan = plan(sub, indexes, id_lookup)
-                    if sub_plan is not None and (
-                        best is None or len(sub_plan.keys) < len(best.keys)
-                    ):
-                        best = Plan(sub_plan.keys, exact=False)
-            continue
-        values = _equality_values(condition)
-        if values is None:
-            continue
-        candidate: Plan | None = None
-        if field_name == "_id":
-            candidate = Plan(id_lookup(values), exact=False)
-        else:
-            for index in indexes.values():
-                if index.fields == [field_name]:
-                    keys = index.lookup((freeze(v),) for v in values)
-                    exact = (
-                        len(clauses) == 1
-                        and "." not in field_name
-                        and all(isinstance(v, str) for v in values)
-                        and not index.spec.sparse
-                        and index.spec.partial_filter is None
-                    )
-                    candidate = Plan(keys, exact)
-                    break
-        if candidate is not None and (
-            best is None or len(candidate.keys) < len(best.keys)
-        ):
-            best = candidate
-    return best
-
-
-def iter_in_order(
-    keys: set[Hashable], order: Mapping[Hashable, int]
-) -> Iterator[Hashable]:
-    """Candidate keys in natural (insertion) order, as a scan would yield them."""
-    return iter(sorted(keys, key=order.__getitem__))
