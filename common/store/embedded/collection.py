@@ -188,7 +188,7 @@ class EmbeddedCollection:
         max_time_ms: int | None = None,
     ) -> int:
         with self._engine_call(max_time_ms):
-            total = self._engine.count(self._prepare_filter(filter))
+            total = self._engine.count_matching(self._prepare_filter(filter))
         total = max(0, total - skip)
         return min(total, limit) if limit else total
 

@@ -57,7 +57,7 @@ class EngineCollection(MockCollection):
             lambda values: {v for v in values if v in documents},
         )
 
-    def count(self, filter: Mapping[str, Any]) -> int:
+    def count_matching(self, filter: Mapping[str, Any]) -> int:
         """How many documents match, evaluating only the plan's candidates."""
         documents = self.documents
         if not filter:
