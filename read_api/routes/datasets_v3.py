@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from common.errors import ForbiddenError, NotFoundError
+from common.errors import ForbiddenError, NotFoundError, SciCatError
 from common.models.dataset import (
     CreateDatasetDto,
     CreateDerivedDatasetObsoleteDto,
@@ -201,17 +201,26 @@ async def get_dataset_v3(request: web.Request) -> dict[str, Any]:
     check_gate(request, V3_DATASETS, Operation.GET)
     pid = request.match_info["pid"]
     datasets = services_of(request).datasets
-    # 404 for a missing dataset before anything else, as SciCat does.
-    if await datasets.fetch(pid) is None:
-        raise NotFoundError(datasets.spec.not_found.format(id=pid))
-
-    read = read_request(request, V3_FILTERS, forced_where={"pid": pid})
+    # One read when the dataset is visible; the existence check (404 before
+    # anything else, as SciCat answers) runs only when something went wrong.
+    try:
+        read = read_request(request, V3_FILTERS, forced_where={"pid": pid})
+    except SciCatError:
+        await _require_dataset(datasets, pid)
+        raise
     found = await find_documents(request, V3_DATASETS, read)
     if not found:
+        await _require_dataset(datasets, pid)
         raise ForbiddenError("Unauthorized access")
     if read.query.projection is None:
         await add_history(request, found[:1], full=True)
     return render(V3_DATASETS, found[0], Operation.GET)
+
+
+async def _require_dataset(datasets: EntityService, pid: str) -> None:
+    """NotFoundError unless a dataset ``pid`` is stored (visible or not)."""
+    if await datasets.fetch(pid) is None:
+        raise NotFoundError(datasets.spec.not_found.format(id=pid))
 
 
 @datasets_v3.get(
