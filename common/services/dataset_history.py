@@ -9,7 +9,6 @@ complete value on both sides even though a delta row holds only what changed.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -42,8 +41,12 @@ async def synthetic_history(
         .limit(MAX_ENTRIES)
     )
     rows: list[dict[str, Any]] = await cursor.to_list(None)
+    if not rows:
+        return []
 
-    snapshot = copy.deepcopy(dict(dataset))
+    # A shallow copy is enough: replaying only replaces top-level values and
+    # builds new objects for the earlier states, never changing one in place.
+    snapshot = dict(dataset)
     entries: list[dict[str, Any]] = []
     for row in rows:
         entries.append(_replay(row, snapshot))
@@ -81,11 +84,11 @@ def _previous(current: Any, before: Any) -> Any:
     if before is _MISSING:
         return None
     if isinstance(current, Mapping) and isinstance(before, Mapping):
-        merged = copy.deepcopy(dict(current))
+        merged = dict(current)
         for key, value in before.items():
             merged[key] = _previous(merged.get(key), value)
         return merged
-    return copy.deepcopy(before)
+    return before
 
 
 def _same(old: Any, new: Any) -> bool:
