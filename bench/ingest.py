@@ -7,9 +7,10 @@ persistent messages with publisher confirms, concurrently, first to a bare
 aio-pika consumer (decode JSON, ack; same prefetch, same quorum queue
 arguments) and then to the ingest worker (``dataset.create``), and prints
 datasets per second from the first publish to the last ack (bare) or the last
-stored dataset (worker). Uses MONGODB_URI when set, else the embedded store
-in a temporary folder, and names it. Needs RabbitMQ at RABBITMQ_HOSTNAME.
-Not part of ``make test``.
+stored dataset (worker); then, as the ceiling, the same creates called on the
+dataset service in-process with as many in flight. Uses MONGODB_URI when
+set, else the embedded store in a temporary folder, and names it. Needs
+RabbitMQ at RABBITMQ_HOSTNAME. Not part of ``make test``.
 """
 
 from __future__ import annotations
@@ -33,9 +34,11 @@ from common import jsoncodec
 from common.effects.events import NullEventPublisher
 from common.identity import passwords
 from common.identity.login import login
+from common.identity.principal import Identity
 from common.identity.seeding import seed_functional_accounts
 from common.identity.tokens import TokenCodec
 from common.runtime import Runtime
+from common.services.context import CallContext
 from common.settings import Settings
 from common.store import open_store
 from ingest_worker.app import create_worker
@@ -50,6 +53,21 @@ ACCOUNT = {
     "role": "benchgroup",
     "global": False,
 }
+
+
+class CountingConsumers(IngestConsumers):
+    """The worker's consumers, telling when the expected number has settled."""
+
+    def expect(self, count: int) -> None:
+        self._expected = count
+        self._settled = 0
+        self.all_settled = asyncio.Event()
+
+    async def handle(self, route: Any, raw: AbstractIncomingMessage) -> None:
+        await super().handle(route, raw)
+        self._settled += 1
+        if self._settled >= self._expected:
+            self.all_settled.set()
 
 
 def raw_dataset(number: int) -> dict[str, Any]:
@@ -129,12 +147,13 @@ async def bare_rate(settings: Settings, bodies: list[bytes], prefetch: int) -> f
             if seen == len(bodies):
                 done.set()
 
-        await queue.consume(on_message)
+        tag = await queue.consume(on_message)
         publish_channel = await connection.channel()
         started = time.perf_counter()
         await publish_all(publish_channel, name, "bare", bodies, {})
         await done.wait()
         elapsed = time.perf_counter() - started
+        await queue.cancel(tag)
         await consume_channel.queue_delete(name)
         await consume_channel.exchange_delete(name)
         return len(bodies) / elapsed
@@ -154,7 +173,9 @@ async def worker_rate(
     answer = await login(store, settings, codec, "benchIngestor", "bench-password")
     headers = {"authorization": f"Bearer {answer['access_token']}"}
     runtime = await Runtime.open(settings, store=store, events=NullEventPublisher())
-    worker = create_worker(settings, [IngestConsumers.from_runtime(runtime).register])
+    consumers = CountingConsumers.from_runtime(runtime)
+    consumers.expect(len(bodies))
+    worker = create_worker(settings, [consumers.register])
     connection = await aio_pika.connect(settings.amqp_url)
     try:
         await worker.start()
@@ -170,14 +191,44 @@ async def worker_rate(
             bodies,
             headers,
         )
-        # Polling the store is the measurement: done when all are stored.
-        while await datasets.count_documents({}) - before < len(bodies):  # noqa: ASYNC110
-            await asyncio.sleep(0.05)
-        return len(bodies) / (time.perf_counter() - started)
+        # A message is acknowledged only after its dataset is stored.
+        await consumers.all_settled.wait()
+        elapsed = time.perf_counter() - started
+        stored = await datasets.count_documents({}) - before
+        if stored != len(bodies):
+            raise RuntimeError(f"{stored} datasets stored for {len(bodies)} messages")
+        return len(bodies) / elapsed
     finally:
         await worker.stop()
         await delete_topology(connection, Topology.from_settings(settings))
         await connection.close()
+        await runtime.close()
+        await store.close()
+
+
+async def service_rate(settings: Settings, bodies: list[bytes], prefetch: int) -> float:
+    """The ceiling: the same creates called in-process, ``prefetch`` at a time."""
+    settings = settings.model_copy(
+        update={"EMBEDDED_STORE_PATH": settings.EMBEDDED_STORE_PATH / "ceiling"}
+    )
+    store = await open_store(settings)
+    await runner.up(store, settings)
+    runtime = await Runtime.open(settings, store=store, events=NullEventPublisher())
+    identity = Identity("benchIngestor", "0" * 24, ACCOUNT["email"], ("benchgroup",))
+    context = CallContext(identity)
+    gate = asyncio.Semaphore(prefetch)
+
+    async def one(number: int, body: bytes) -> None:
+        async with gate:
+            await runtime.services.datasets.create(
+                context, jsoncodec.loads(body), id_seed=f"ceiling-{number}"
+            )
+
+    try:
+        started = time.perf_counter()
+        await asyncio.gather(*(one(n, body) for n, body in enumerate(bodies)))
+        return len(bodies) / (time.perf_counter() - started)
+    finally:
         await runtime.close()
         await store.close()
 
@@ -203,12 +254,14 @@ async def run(messages: int, prefetch: int) -> None:
         bare = await bare_rate(settings, bodies, prefetch)
         kind: list[str] = []
         ours = await worker_rate(settings, bodies, kind)
+        ceiling = await service_rate(settings, bodies, prefetch)
 
     print(f"messages: {messages} raw datasets, 50 metadata keys, prefetch {prefetch}")
     print(f"store: {kind[0]}")
     print(f"bare aio-pika consumer (decode + ack): {bare:8.0f} messages/s")
     print(f"ingest worker (stored datasets):       {ours:8.0f} datasets/s")
-    print(f"ratio: {ours / bare:.2f} of the bare rate")
+    print(f"dataset service alone (no broker):     {ceiling:8.0f} datasets/s")
+    print(f"worker / bare: {ours / bare:.2f}, worker / service: {ours / ceiling:.2f}")
 
 
 def main() -> None:

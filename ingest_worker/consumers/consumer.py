@@ -189,8 +189,9 @@ class IngestConsumers:
         stored = await service.fetch(document_id) if document_id else None
         # The document only goes to a sender who may read it.
         visible = stored if stored and service.can_read(ctx, stored) else None
-        rendered = route.render(visible, ctx.api_version) if visible else None
-        return Applied(ReplyStatus.DUPLICATE, document_id, rendered)
+        return Applied(
+            ReplyStatus.DUPLICATE, document_id, visible, route.renderer(ctx.api_version)
+        )
 
     @staticmethod
     def _applied(
@@ -202,5 +203,6 @@ class IngestConsumers:
         return Applied(
             status,
             route.document_id(document),
-            route.render(document, inbound.api_version),
+            document,
+            route.renderer(inbound.api_version),
         )

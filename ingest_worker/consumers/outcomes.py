@@ -12,6 +12,7 @@ transient; the services raise :mod:`common.errors` and know nothing of queues.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +35,12 @@ from .contract import ErrorCode, ReplyStatus
 class Applied:
     status: ReplyStatus
     id: str
-    document: dict[str, Any] | None
+    stored: dict[str, Any] | None
+    # How the document is shown in a reply; only called when one is sent.
+    render: Callable[[dict[str, Any]], dict[str, Any]] = dict
+
+    def document(self) -> dict[str, Any] | None:
+        return self.render(self.stored) if self.stored is not None else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,11 +45,9 @@ class IngestRoute:
     def document_id(self, document: Mapping[str, Any]) -> str:
         return str(document[self.id_field])
 
-    def render(self, document: Document, version: ApiVersion) -> dict[str, Any]:
-        """The document as the matching REST route would answer it."""
-        if version is ApiVersion.V3:
-            return self.render_v3(document)
-        return document
+    def renderer(self, version: ApiVersion) -> Callable[[Document], dict[str, Any]]:
+        """How the matching REST route of ``version`` shows a stored document."""
+        return self.render_v3 if version is ApiVersion.V3 else dict
 
     def is_own_write(
         self,

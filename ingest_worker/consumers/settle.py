@@ -71,7 +71,7 @@ class Settler:
     ) -> None:
         if delivery.reply_to:
             reply = Reply(
-                status=outcome.status, id=outcome.id, document=outcome.document
+                status=outcome.status, id=outcome.id, document=outcome.document()
             )
             await self._copies.reply(delivery.raw, reply)
         if claim_id is not None:
