@@ -11,6 +11,7 @@ committed them.
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import heapq
 import itertools
@@ -26,6 +27,7 @@ from collections.abc import (
 from typing import TYPE_CHECKING, Any
 
 import bson
+import bson.errors
 from bson.objectid import ObjectId
 from pymongo.results import (
     DeleteResult,
@@ -71,6 +73,7 @@ from common.store.embedded.journal import (
     JournalError,
 )
 from common.store.embedded.ordered import OrderedView
+from common.store.embedded.pipeline import Runner
 from common.store.embedded.planner import Plan
 from common.store.embedded.text import (
     parse_text_operator,
@@ -222,13 +225,23 @@ class EmbeddedCollection:
                 if not isinstance(match, Mapping):
                     raise StoreQueryError("$match takes a document")
             prepared = self._prepare_filter(match)
-            source = [
-                bson.decode(bson.encode(d), codec_options=NAIVE)
-                for d in self._engine._iter_documents(prepared)
-            ]
-            stages = mm.naive_dates(stages)
-            result = mm.process_pipeline(source, self._engine.database, stages)
-        return EmbeddedCommandCursor([aware(doc) for doc in result])
+            source = list(self._engine._iter_documents(prepared))
+            runner = Runner(
+                self._run_in_mongomock, self._foreign_find, self._engine.deadline
+            )
+            result = runner.run(source, mm.naive_dates(stages))
+            return EmbeddedCommandCursor([_exported(doc) for doc in result])
+
+    def _run_in_mongomock(
+        self, documents: list[Document], stages: list[Mapping[str, Any]]
+    ) -> list[Document]:
+        """The stages the native runner leaves to mongomock (documents are copies)."""
+        return mm.process_pipeline(documents, self._engine.database, stages)
+
+    def _foreign_find(self, name: str, query: Mapping[str, Any]) -> list[Document]:
+        """Stored documents of another collection matching a ``$lookup`` query."""
+        foreign = self._store.collection(name)
+        return list(foreign._engine._iter_documents(query))
 
     def _find(
         self,
@@ -879,6 +892,14 @@ class _Outcome:
         if self.upserted_id is not None:
             raw["upserted"] = self.upserted_id
         return UpdateResult(raw, acknowledged=True)
+
+
+def _exported(document: Document) -> Document:
+    """A caller-owned copy of an aggregation result (mongomock's may hold odd types)."""
+    try:
+        return export(document)
+    except (bson.errors.BSONError, TypeError, ValueError, OverflowError):
+        return aware(copy.deepcopy(document))  # type: ignore[no-any-return]
 
 
 def _expired(values: list[Any], cutoff: dt.datetime) -> bool:

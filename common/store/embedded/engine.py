@@ -12,6 +12,7 @@ instead of scanning, and stops a scan that runs past its deadline.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Hashable, Iterable, Iterator, Mapping
 from typing import Any
@@ -20,11 +21,16 @@ import mongomock
 from bson.codec_options import CodecOptions
 from mongomock.collection import Collection as MockCollection
 
-from common.store.embedded.indexes import HashIndex
+from common.store.embedded.indexes import HashIndex, IndexSpec
 from common.store.embedded.mongomock_api import filter_applies
 from common.store.embedded.planner import Plan, iter_in_order, plan
 
 _DEADLINE_CHECK_EVERY = 256
+# Past this many implicit maps in a collection, unindexed fields are scanned.
+_MAX_IMPLICIT = 16
+IMPLICIT_PREFIX = "\x00implicit_"
+
+logger = logging.getLogger(__name__)
 
 
 class QueryTimeout(Exception):
@@ -55,7 +61,30 @@ class EngineCollection(MockCollection):
             filter,
             self.hash_indexes,
             lambda values: {v for v in values if v in documents},
+            self.implicit_index,
         )
+
+    def implicit_index(self, field_name: str) -> HashIndex | None:
+        """A hidden map for an unindexed top-level field queried by equality.
+
+        Built on first use (one pass) and then kept by every write like a
+        declared index, so an ``$or`` branch such as ``sharedWith: email`` does
+        not force a scan; ``index_information`` does not show it.
+        """
+        names = self.hash_indexes
+        implicit = sum(1 for name in names if name.startswith(IMPLICIT_PREFIX))
+        if implicit >= _MAX_IMPLICIT or not self.documents:
+            return None
+        spec = IndexSpec(name=IMPLICIT_PREFIX + field_name, keys=[(field_name, 1)])
+        index = HashIndex(spec)
+        for key, document in self.documents.items():
+            index.add(key, index.keys_of(document))
+        self.hash_indexes[spec.name] = index
+        logger.info(
+            "implicit index built",
+            extra={"collection": self.name, "field": field_name},
+        )
+        return index
 
     def count_matching(self, filter: Mapping[str, Any]) -> int:
         """How many documents match, evaluating only the plan's candidates."""

@@ -54,3 +54,8 @@ def hashdict(value: dict[str, Any]) -> Hashable:
 def compare_type(value: Any) -> int:
     """mongomock's rank of a value's type in BSON comparison order."""
     return int(filtering._get_compare_type(value))  # type: ignore[no-untyped-call]
+
+
+def bson_comparable(value: Any) -> Any:
+    """A wrapper ordering values as mongomock orders ``$group`` keys (BSON order)."""
+    return filtering.BsonComparable(value)  # type: ignore[no-untyped-call]

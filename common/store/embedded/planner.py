@@ -22,6 +22,8 @@ from typing import Any
 from common.store.embedded.indexes import HashIndex, freeze
 
 IdLookup = Callable[[list[Hashable]], set[Hashable]]
+# Builds (or declines to build) a hidden map for an unindexed top-level field.
+ImplicitIndex = Callable[[str], HashIndex | None]
 
 # Values whose hash-map equality is exactly mongomock's equality (floats are
 # left out for NaN, which equals nothing in Python but itself in MongoDB).
@@ -40,19 +42,26 @@ def plan(
     filter: Mapping[str, Any],
     indexes: Mapping[str, HashIndex],
     id_lookup: IdLookup,
+    implicit_index: ImplicitIndex | None = None,
 ) -> Plan | None:
     """Narrow a filter to candidate keys from the hash indexes, or None to scan."""
     by_field: dict[str, HashIndex] = {}
     for index in indexes.values():
         if len(index.fields) == 1:
             by_field.setdefault(index.fields[0], index)
-    return _Planner(by_field, id_lookup).document(filter)
+    return _Planner(by_field, id_lookup, implicit_index).document(filter)
 
 
 class _Planner:
-    def __init__(self, by_field: Mapping[str, HashIndex], id_lookup: IdLookup):
+    def __init__(
+        self,
+        by_field: dict[str, HashIndex],
+        id_lookup: IdLookup,
+        implicit_index: ImplicitIndex | None,
+    ) -> None:
         self._by_field = by_field
         self._id_lookup = id_lookup
+        self._implicit_index = implicit_index
 
     def document(self, filter: Mapping[str, Any]) -> Plan | None:
         """All clauses of a filter document hold: intersect what can be narrowed."""
@@ -99,6 +108,11 @@ class _Planner:
         if field_name == "_id":
             return Plan(self._id_lookup(values), exact=False)
         index = self._by_field.get(field_name)
+        if index is None and self._implicit_index is not None:
+            if "." not in field_name:
+                index = self._implicit_index(field_name)
+            if index is not None:
+                self._by_field[field_name] = index
         if index is None:
             return None
         keys = index.lookup((freeze(v),) for v in values)
