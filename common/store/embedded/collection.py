@@ -690,7 +690,8 @@ class EmbeddedCollection:
                     raise self._duplicate(index, clash)
             planned.append((index, entries))
         for index, entries in planned:
-            index.remove(key)
+            if old is not None:
+                index.remove(key)
             index.add(key, entries)
 
     def _duplicate(self, index: HashIndex, clash: Any) -> DuplicateKeyError:

@@ -155,6 +155,8 @@ class HashIndex:
         """The index entries a document produces (none when sparse/partial skip it)."""
         if self._top_level is not None:
             value = document.get(self._top_level, MISSING)
+            if type(value) in _PLAIN:
+                return ((value,),)
             if type(value) is list:
                 if not value:
                     return ((None,),)
@@ -186,8 +188,13 @@ class HashIndex:
 
     def add(self, key: Hashable, entries: tuple[Hashable, ...]) -> None:
         self._by_document[key] = entries
+        held = self._entries
         for entry in entries:
-            self._entries.setdefault(entry, set()).add(key)
+            holders = held.get(entry)
+            if holders is None:
+                held[entry] = {key}
+            else:
+                holders.add(key)
 
     def remove(self, key: Hashable) -> None:
         for entry in self._by_document.pop(key, ()):

@@ -206,14 +206,36 @@ class Journal:
         cursor = self._connection.cursor()
         cursor.execute("BEGIN")
         try:
+            upserts: list[tuple[str, bytes, bytes]] = []
             for entries in batches:
                 for entry in entries:
+                    # Runs of stored documents go to SQLite in one call; anything
+                    # else first writes the run, keeping the order of changes.
+                    if isinstance(entry, Change) and entry.body is not None:
+                        upserts.append((entry.collection, entry.doc_id, entry.body))
+                        continue
+                    _write_upserts(cursor, upserts)
                     _apply_entry(cursor, entry)
+            _write_upserts(cursor, upserts)
             cursor.execute("COMMIT")
         except BaseException:
             if self._connection.in_transaction:
                 cursor.execute("ROLLBACK")
             raise
+
+
+_UPSERT = (
+    "INSERT INTO documents (collection, doc_id, body) VALUES (?, ?, ?)"
+    " ON CONFLICT (collection, doc_id) DO UPDATE SET body = excluded.body"
+)
+
+
+def _write_upserts(
+    cursor: sqlite3.Cursor, upserts: list[tuple[str, bytes, bytes]]
+) -> None:
+    if upserts:
+        cursor.executemany(_UPSERT, upserts)
+        upserts.clear()
 
 
 def _apply_entry(cursor: sqlite3.Cursor, entry: Entry) -> None:
@@ -224,11 +246,7 @@ def _apply_entry(cursor: sqlite3.Cursor, entry: Entry) -> None:
                 (entry.collection, entry.doc_id),
             )
         else:
-            cursor.execute(
-                "INSERT INTO documents (collection, doc_id, body) VALUES (?, ?, ?)"
-                " ON CONFLICT (collection, doc_id) DO UPDATE SET body = excluded.body",
-                (entry.collection, entry.doc_id, entry.body),
-            )
+            cursor.execute(_UPSERT, (entry.collection, entry.doc_id, entry.body))
     elif isinstance(entry, IndexChange):
         if entry.spec is None:
             cursor.execute(
