@@ -38,6 +38,12 @@ def test_datetimes_render_as_javascript_dates():
     }
 
 
+def test_early_years_are_padded_as_javascript_pads_them():
+    value = dt.datetime(999, 3, 4, 5, 6, 7, 8000, tzinfo=dt.UTC)
+
+    assert jsoncodec.format_datetime(value) == "0999-03-04T05:06:07.008Z"
+
+
 def test_bson_and_python_values_render_as_json():
     oid = ObjectId("65a1b2c3d4e5f60718293a4b")
     value = {
