@@ -1,14 +1,14 @@
 """The MetadataKeys side table: one row per top-level metadata key of a source.
 
 Rows are ``<sourceType>_<sourceId>_<key>`` (reference §2.15), rebuilt on every
-write of the source and deleted with it. Rebuilding upserts the current keys and
-deletes the stale ones, so a repeated or concurrent rebuild converges on the
-same rows instead of failing on a duplicate id.
+write of the source that changes them and deleted with it. Rows are written in
+batches (one ``insert_many``, one ``delete_many``), not one write per key; a
+repeated or concurrent rebuild still converges on the same rows instead of
+failing on a duplicate id.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import enum
 import logging
@@ -109,23 +109,32 @@ class MetadataKeysTable:
     async def replace(
         self, source_type: str, source_id: str, rows: list[dict[str, Any]]
     ) -> None:
-        """Make the source's rows exactly ``rows``."""
-        keys = [row["key"] for row in rows]
-        await self._rows.delete_many(
-            {"sourceType": source_type, "sourceId": source_id, "key": {"$nin": keys}}
-        )
-        await asyncio.gather(
-            *(
-                self._rows.replace_one({"_id": row["_id"]}, row, upsert=True)
-                for row in rows
+        """Make the source's rows exactly ``rows``, in two batched writes.
+
+        Readers may see the source without rows between the two; a crash there
+        leaves them missing until the next write of the source rebuilds them.
+        """
+        await self._rows.delete_many({"sourceType": source_type, "sourceId": source_id})
+        if not rows:
+            return
+        try:
+            await self._rows.insert_many(rows, ordered=False)
+        except DuplicateKeyError:
+            # A concurrent rebuild stored some rows between our delete and
+            # insert; upserting each converges on the same rows.
+            logger.info(
+                "metadata keys rebuilt concurrently",
+                extra={"source_type": source_type, "source_id": source_id},
             )
-        )
+            for row in rows:
+                await self._rows.replace_one({"_id": row["_id"]}, row, upsert=True)
 
     async def has_rows(self, source_type: str, source_id: str, count: int) -> bool:
         """True when the source has exactly ``count`` rows stored."""
-        # sourceId alone is the selective index; sourceType narrows after it.
-        rows = await self._rows.find({"sourceId": source_id}).to_list(None)
-        return sum(1 for row in rows if row.get("sourceType") == source_type) == count
+        stored: int = await self._rows.count_documents(
+            {"sourceType": source_type, "sourceId": source_id}
+        )
+        return stored == count
 
     async def delete(self, source_type: str, source_id: str) -> None:
         await self._rows.delete_many({"sourceType": source_type, "sourceId": source_id})
