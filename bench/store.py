@@ -23,10 +23,18 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import bson
 import mongomock
 
+from common.services.metadata_keys import (
+    MetadataKeysTable,
+    SourceType,
+    metadata_key_rows,
+)
 from common.settings import Settings
 from common.store import EmbeddedStore
+from common.store.embedded import mongomock_api as mm
+from common.store.embedded.documents import NAIVE
 from migrations import runner
 
 GROUPS = [f"p{number:05d}" for number in range(200)]
@@ -60,6 +68,9 @@ def dataset(number: int, rng: random.Random) -> dict[str, Any]:
         "accessGroups": rng.sample(GROUPS, 2),
         "isPublished": rng.random() < 0.1,
         "keywords": ["bench", f"k{number % 7}"],
+        "sharedWith": [f"owner{(number * 3) % 500}@facility.example"]
+        if number % 10 == 0
+        else [],
         "datasetlifecycle": {"archivable": True, "archiveStatusMessage": "created"},
         "scientificMetadata": metadata,
         "createdAt": created,
@@ -93,7 +104,9 @@ def timed(rounds: int, operation: Callable[[int], Any]) -> list[float]:
     return samples
 
 
-async def run(documents: int, rounds: int, baseline_rounds: int) -> None:
+async def run(
+    documents: int, rounds: int, baseline_rounds: int, sections: list[str]
+) -> None:
     rng = random.Random(42)
     corpus = [dataset(n, rng) for n in range(documents)]
     ids = [d["_id"] for d in corpus]
@@ -116,6 +129,32 @@ async def run(documents: int, rounds: int, baseline_rounds: int) -> None:
     plain.insert_many([dict(d) for d in corpus])
     load_plain = time.perf_counter() - started
 
+    print(f"store: embedded (mongomock engine + SQLite WAL) at {folder}")
+    print(f"documents: {documents:,} dataset-shaped, 50 metadata keys each")
+    print(f"bulk load: embedded {load_ours:.1f} s, plain mongomock {load_plain:.1f} s")
+    if "queries" in sections:
+        await catalogue_queries(store, ours, plain, rounds, baseline_rounds)
+    if "basic" in sections:
+        await basic(
+            store, folder, ours, plain, ids, extra, documents, rounds, rng, slow_rounds
+        )
+    else:
+        await store.close()
+
+
+async def basic(
+    store: EmbeddedStore,
+    folder: Path,
+    ours: Any,
+    plain: Any,
+    ids: list[Any],
+    extra: list[dict[str, Any]],
+    documents: int,
+    rounds: int,
+    rng: random.Random,
+    slow_rounds: int,
+) -> None:
+    """Get, insert, sorted page, counts and finds by ownerGroup, reopen."""
     results: list[tuple[str, list[float], list[float]]] = []
 
     def pick(n: int) -> str:
@@ -203,9 +242,6 @@ async def run(documents: int, rounds: int, baseline_rounds: int) -> None:
     total = await reopened.collection("Dataset").count_documents({})
     await reopened.close()
 
-    print(f"store: embedded (mongomock engine + SQLite WAL) at {folder}")
-    print(f"documents: {documents:,} dataset-shaped, 50 metadata keys each")
-    print(f"bulk load: embedded {load_ours:.1f} s, plain mongomock {load_plain:.1f} s")
     print(f"{'operation':34} {'embedded p50/p95 ms':>22} {'mongomock p50/p95 ms':>22}")
     for name, ours_ms, plain_ms in results:
         o50, o95 = percentiles(ours_ms)
@@ -214,6 +250,193 @@ async def run(documents: int, rounds: int, baseline_rounds: int) -> None:
     print(f"first sorted page (builds the ordered view): {view_build:.1f} s")
     print(f"concurrent durable inserts: {concurrent_rate:,.0f} /s (2,000 at once)")
     print(f"reopen (bulk load of {total:,} documents from disk): {reopen:.1f} s")
+
+
+def visibility(number: int) -> dict[str, Any]:
+    """SciCat's access condition for a user in three groups (reference §3)."""
+    groups = [GROUPS[(number * 3 + k) % len(GROUPS)] for k in range(3)]
+    return {
+        "$or": [
+            {"ownerGroup": {"$in": groups}},
+            {"accessGroups": {"$in": groups}},
+            {"sharedWith": f"owner{number % 500}@facility.example"},
+            {"isPublished": True},
+        ]
+    }
+
+
+def fullfacet(number: int) -> list[dict[str, Any]]:
+    """A four-facet fullfacet pipeline as common/query/fullfacet.py builds it."""
+    day = {
+        "year": {"$year": "$creationTime"},
+        "month": {"$month": "$creationTime"},
+        "day": {"$dayOfMonth": "$creationTime"},
+    }
+
+    def branch(group_id: Any, unwind: str | None = None) -> list[dict[str, Any]]:
+        stages: list[dict[str, Any]] = [{"$unwind": unwind}] if unwind else []
+        stages.append({"$group": {"_id": group_id, "count": {"$sum": 1}}})
+        stages.append({"$sort": {"_id": -1}})
+        return stages
+
+    count = [
+        {"$group": {"_id": 1, "totalSets": {"$sum": 1}}},
+        {"$project": {"_id": 0, "totalSets": 1}},
+    ]
+    return [
+        {"$match": visibility(number)},
+        {
+            "$facet": {
+                "type": branch("$type"),
+                "keywords": branch("$keywords", "$keywords"),
+                "ownerGroup": branch("$ownerGroup"),
+                "creationTime": branch(day),
+                "all": count,
+            }
+        },
+    ]
+
+
+async def catalogue_queries(
+    store: EmbeddedStore, ours: Any, plain: Any, rounds: int, baseline_rounds: int
+) -> None:
+    """The request paths of the API: visibility count and page, fullfacet, and a
+    dataset insert with its 50 MetadataKeys rows; beside plain mongomock and
+    beside the previous path (a full filter scan / mongomock's pipeline on copies)."""
+    engine = ours._engine
+    fast = max(20, rounds // 20)
+    rows: list[tuple[str, list[float], list[float], list[float]]] = []
+
+    def previous_count(number: int) -> int:
+        query = visibility(number)
+        return sum(1 for _ in engine._scan(list(engine.documents.values()), query))
+
+    rows.append(
+        (
+            "count, visibility $or",
+            await timed_async(fast, lambda n: ours.count_documents(visibility(n))),
+            timed(baseline_rounds, previous_count),
+            timed(baseline_rounds, lambda n: plain.count_documents(visibility(n))),
+        )
+    )
+    where = {"size": {"$gt": 900_000_000}}
+    rows.append(
+        (
+            "count, size > x AND visibility",
+            await timed_async(
+                fast,
+                lambda n: ours.count_documents({"$and": [where, visibility(n)]}),
+            ),
+            [],
+            timed(
+                baseline_rounds,
+                lambda n: plain.count_documents({"$and": [where, visibility(n)]}),
+            ),
+        )
+    )
+
+    async def page(number: int) -> Any:
+        query = {"$and": [{"type": "raw"}, visibility(number)]}
+        cursor = ours.find(query).sort("creationTime", -1).skip(10 * (number % 3))
+        return await cursor.limit(10).to_list(None)
+
+    await page(0)  # the ordered view is built once, on first use
+    rows.append(
+        (
+            "v3 list page of 10 newest, visibility",
+            await timed_async(fast, page),
+            [],
+            timed(
+                baseline_rounds,
+                lambda n: list(
+                    plain.find({"$and": [{"type": "raw"}, visibility(n)]})
+                    .sort("creationTime", -1)
+                    .skip(10 * (n % 3))
+                    .limit(10)
+                ),
+            ),
+        )
+    )
+
+    async def facets(number: int) -> Any:
+        return await (await ours.aggregate(fullfacet(number))).to_list(None)
+
+    def previous_facets(number: int) -> Any:
+        pipeline = fullfacet(number)
+        source = [
+            bson.decode(bson.encode(d), codec_options=NAIVE)
+            for d in engine._iter_documents(pipeline[0]["$match"])
+        ]
+        return mm.process_pipeline(source, engine.database, pipeline[1:])
+
+    rows.append(
+        (
+            "fullfacet, four facets + all",
+            await timed_async(max(3, baseline_rounds), facets),
+            timed(1, previous_facets),
+            timed(1, lambda n: list(plain.aggregate(fullfacet(n)))),
+        )
+    )
+
+    table = MetadataKeysTable(store)
+    rng = random.Random(7)
+    fresh = [dataset(10_000_000 + n, rng) for n in range(fast * 2)]
+
+    async def with_keys(number: int) -> None:
+        document = dict(fresh[number])
+        await ours.insert_one(document)
+        await table.insert(_metadata_rows(document))
+
+    async def with_keys_row_by_row(number: int) -> None:
+        document = dict(fresh[fast + number])
+        await ours.insert_one(document)
+        for row in _metadata_rows(document):
+            await table._rows.insert_one(row)
+
+    plain_keys = mongomock.MongoClient(tz_aware=True).scicat.MetadataKeys
+    plain_keys.create_index("sourceId")
+    fresh_plain = [dataset(20_000_000 + n, rng) for n in range(baseline_rounds)]
+
+    def plain_with_keys(number: int) -> None:
+        document = dict(fresh_plain[number])
+        plain.insert_one(document)
+        plain_keys.insert_many(_metadata_rows(document))
+
+    rows.append(
+        (
+            "insert dataset + 50 MetadataKeys",
+            await timed_async(fast, with_keys),
+            await timed_async(fast, with_keys_row_by_row),
+            timed(baseline_rounds, plain_with_keys),
+        )
+    )
+
+    print(
+        f"{'operation (100k-scale paths)':38} {'embedded p50/p95 ms':>20}"
+        f" {'previous path p50':>18} {'mongomock p50':>14}"
+    )
+    for name, ours_ms, previous_ms, plain_ms in rows:
+        o50, o95 = percentiles(ours_ms)
+        previous = f"{statistics.median(previous_ms):.1f}" if previous_ms else "-"
+        print(
+            f"{name:38} {o50:9.2f} / {o95:8.2f} {previous:>18}"
+            f" {statistics.median(plain_ms):14.1f}"
+        )
+    print(
+        "previous path: count = mongomock's matcher over every document; fullfacet"
+        " = mongomock's pipeline on BSON copies; insert = 50 awaited insert_one"
+    )
+
+
+def _metadata_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return metadata_key_rows(
+        SourceType.DATASET,
+        document["pid"],
+        document["scientificMetadata"],
+        owner_group=document["ownerGroup"],
+        access_groups=document["accessGroups"],
+        is_published=document["isPublished"],
+    )
 
 
 def main() -> None:
@@ -226,8 +449,16 @@ def main() -> None:
         default=5,
         help="rounds for plain mongomock and for full sorts (each is slow)",
     )
+    parser.add_argument(
+        "--sections",
+        nargs="+",
+        choices=["basic", "queries"],
+        default=["basic", "queries"],
+        help="basic: get/insert/page/count by ownerGroup; queries: visibility "
+        "count and page, fullfacet, dataset + MetadataKeys insert",
+    )
     args = parser.parse_args()
-    asyncio.run(run(args.documents, args.rounds, args.baseline_rounds))
+    asyncio.run(run(args.documents, args.rounds, args.baseline_rounds, args.sections))
 
 
 if __name__ == "__main__":

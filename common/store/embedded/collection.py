@@ -74,7 +74,7 @@ from common.store.embedded.journal import (
 )
 from common.store.embedded.ordered import OrderedView
 from common.store.embedded.pipeline import Runner
-from common.store.embedded.planner import Plan
+from common.store.embedded.planner import Plan, residual_check
 from common.store.embedded.text import (
     parse_text_operator,
     split_text_clause,
@@ -97,6 +97,8 @@ logger = logging.getLogger(__name__)
 _INDEX_OPTIONS = {"unique", "sparse", "name", "expireAfterSeconds"}
 _IGNORED_INDEX_OPTIONS = {"background"}
 _FEW_CANDIDATES = 2000
+# A candidate's sort key costs about this many ordered-view steps.
+_SORT_KEY_COST = 50
 
 
 class EmbeddedCollection:
@@ -257,18 +259,36 @@ class EmbeddedCollection:
         with self._engine_call(max_time_ms):
             prepared = self._prepare_filter(filter or {})
             found = self._engine.plan(prepared) if prepared else None
-            # Few candidates sort faster than a walk through the whole view.
-            few = found is not None and len(found.keys) <= _FEW_CANDIDATES
-            view = None if few else self._ordered_view(sort)
+            view = (
+                self._ordered_view(sort)
+                if self._walk_pays(found, skip, limit)
+                else None
+            )
             page: Iterable[Document]
             if view is not None:
                 page = self._ordered_page(
                     view, sort[0][1], prepared, found, skip, limit
                 )
             else:
-                matched = self._engine._iter_documents(prepared)
+                matched = self._engine.iter_planned(prepared, found)
                 page = self._page(matched, sort, skip, limit)
             return [self._project(document, projection) for document in page]
+
+    def _walk_pays(self, found: Plan | None, skip: int, limit: int) -> bool:
+        """Whether walking an ordered view beats sorting the candidates.
+
+        A walk visits about ``(skip + limit) * total / candidates`` keys (a set
+        lookup each); sorting computes a sort key per candidate, some fifty
+        times dearer.
+        """
+        if found is None:
+            return True
+        candidates = len(found.keys)
+        if candidates <= _FEW_CANDIDATES // 20:
+            return False
+        total = len(self._documents)
+        visits = (skip + limit) * total / candidates if limit else total
+        return visits < candidates * _SORT_KEY_COST
 
     def _ordered_view(self, sort: list[Any]) -> OrderedView | None:
         """The view serving a one-key sort on an indexed top-level field, if any."""
@@ -303,7 +323,8 @@ class EmbeddedCollection:
     ) -> list[Document]:
         """Walk the view, keeping matches, until the page is full."""
         documents = self._documents
-        exact = not prepared or (found is not None and found.exact)
+        residual = prepared if found is None else found.residual
+        check = residual_check(residual, mm.filter_applies) if residual else None
         deadline = self._engine.deadline
         wanted = skip + limit if limit else None
         page: list[Document] = []
@@ -317,7 +338,7 @@ class EmbeddedCollection:
             if found is not None and key not in found.keys:
                 continue
             document = documents[key]
-            if not exact and not mm.filter_applies(prepared, document):
+            if check is not None and not check(document):
                 continue
             page.append(document)
             if wanted is not None and len(page) >= wanted:

@@ -23,7 +23,12 @@ from mongomock.collection import Collection as MockCollection
 
 from common.store.embedded.indexes import HashIndex, IndexSpec
 from common.store.embedded.mongomock_api import filter_applies
-from common.store.embedded.planner import Plan, iter_in_order, plan
+from common.store.embedded.planner import (
+    Plan,
+    iter_in_order,
+    plan,
+    residual_check,
+)
 
 _DEADLINE_CHECK_EVERY = 256
 # Past this many implicit maps in a collection, unindexed fields are scanned.
@@ -97,23 +102,43 @@ class EngineCollection(MockCollection):
         found = self.plan(filter)
         if found is None:
             return sum(1 for _ in self._scan(documents.values(), filter))
-        if found.exact:
+        if found.residual is None:
             return len(found.keys)
-        candidates = (documents[k] for k in found.keys)
-        return sum(1 for _ in self._scan(candidates, filter))
+        if not found.keys:
+            filter_applies(found.residual, {})  # still reject a malformed filter
+        check = residual_check(found.residual, filter_applies)
+        deadline = self.deadline
+        total = 0
+        for count, key in enumerate(found.keys):
+            if (
+                deadline is not None
+                and count % _DEADLINE_CHECK_EVERY == 0
+                and time.monotonic() > deadline
+            ):
+                raise QueryTimeout("operation exceeded time limit")
+            total += check(documents[key])
+        return total
 
     def _iter_documents(self, filter: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
         documents = self.documents
         if not documents:
             filter_applies(filter, {})  # still reject a malformed filter
             return iter(())
-        found = self.plan(filter)
+        return self.iter_planned(filter, self.plan(filter))
+
+    def iter_planned(
+        self, filter: Mapping[str, Any], found: Plan | None
+    ) -> Iterator[dict[str, Any]]:
+        """Matching documents in natural order, given the filter's plan."""
+        documents = self.documents
         if found is None:
             return self._scan(list(documents.values()), filter)
         selected = [documents[k] for k in iter_in_order(found.keys, self.order)]
-        if found.exact:
+        if found.residual is None:
             return iter(selected)
-        return self._scan(selected, filter)
+        if not selected:
+            filter_applies(found.residual, {})  # still reject a malformed filter
+        return self._scan(selected, found.residual)
 
     def project(
         self, document: Mapping[str, Any], fields: dict[str, Any]

@@ -32,10 +32,18 @@ _EXACT_TYPES = (str, bool, int)
 
 @dataclass
 class Plan:
-    """Candidate documents for a filter; ``exact`` means no re-check is needed."""
+    """Candidate documents for a filter and what of the filter they must still pass.
+
+    ``residual`` is the part of the filter the candidates are not known to
+    satisfy (None: every candidate matches, the plan is exact).
+    """
 
     keys: set[Hashable]
-    exact: bool
+    residual: dict[str, Any] | None
+
+    @property
+    def exact(self) -> bool:
+        return self.residual is None
 
 
 def plan(
@@ -66,28 +74,35 @@ class _Planner:
     def document(self, filter: Mapping[str, Any]) -> Plan | None:
         """All clauses of a filter document hold: intersect what can be narrowed."""
         plans: list[Plan] = []
-        complete = True
+        residual: dict[str, Any] = {}
         for field_name, condition in filter.items():
             found = self._clause(field_name, condition)
             if found is None:
-                complete = False
-            else:
-                plans.append(found)
-        return _intersect(plans, complete)
+                residual[field_name] = condition
+                continue
+            plans.append(found)
+            if found.residual is not None:
+                if field_name == "$and":
+                    residual[field_name] = found.residual["$and"]
+                else:
+                    residual[field_name] = condition
+        return _intersect(plans, residual)
 
     def _clause(self, field_name: str, condition: Any) -> Plan | None:
         if field_name == "$and":
             if not isinstance(condition, list) or not condition:
                 return None
             plans: list[Plan] = []
-            complete = True
+            rest: list[Any] = []
             for sub in condition:
                 found = self.document(sub) if isinstance(sub, dict) else None
                 if found is None:
-                    complete = False
+                    rest.append(sub)
                 else:
                     plans.append(found)
-            return _intersect(plans, complete)
+                    if found.residual is not None:
+                        rest.append(found.residual)
+            return _intersect(plans, {"$and": rest} if rest else {})
         if field_name == "$or":
             if not isinstance(condition, list) or not condition:
                 return None
@@ -99,14 +114,14 @@ class _Planner:
                     return None
                 union |= found.keys
                 exact = exact and found.exact
-            return Plan(union, exact)
+            return Plan(union, None if exact else {"$or": condition})
         if field_name.startswith("$"):
             return None
         values = equality_values(condition)
         if values is None:
             return None
         if field_name == "_id":
-            return Plan(self._id_lookup(values), exact=False)
+            return Plan(self._id_lookup(values), {field_name: condition})
         index = self._by_field.get(field_name)
         if index is None and self._implicit_index is not None:
             if "." not in field_name:
@@ -122,11 +137,11 @@ class _Planner:
             and index.spec.partial_filter is None
             and all(type(v) in _EXACT_TYPES for v in values)
         )
-        return Plan(keys, exact)
+        return Plan(keys, None if exact else {field_name: condition})
 
 
-def _intersect(plans: list[Plan], complete: bool) -> Plan | None:
-    """The conjunction of plans; exact only if every conjunct was exact."""
+def _intersect(plans: list[Plan], residual: dict[str, Any]) -> Plan | None:
+    """The conjunction of plans; ``residual``: the conjuncts still to check."""
     if not plans:
         return None
     plans.sort(key=lambda p: len(p.keys))
@@ -135,7 +150,7 @@ def _intersect(plans: list[Plan], complete: bool) -> Plan | None:
         if not keys:
             break
         keys = keys & other.keys
-    return Plan(keys, complete and all(p.exact for p in plans))
+    return Plan(keys, residual or None)
 
 
 def equality_values(condition: Any) -> list[Hashable] | None:
@@ -175,3 +190,44 @@ def iter_in_order(
 ) -> list[Hashable]:
     """Candidate keys in natural (insertion) order, as a scan would yield them."""
     return sorted(keys, key=order.__getitem__)
+
+
+_COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
+    "$gt": lambda a, b: a > b,
+    "$gte": lambda a, b: a >= b,
+    "$lt": lambda a, b: a < b,
+    "$lte": lambda a, b: a <= b,
+}
+_NUMBERS = (int, float)
+
+
+def residual_check(
+    residual: Mapping[str, Any],
+    matcher: Callable[[Mapping[str, Any], Mapping[str, Any]], bool],
+) -> Callable[[Mapping[str, Any]], bool]:
+    """A predicate equal to ``matcher(residual, document)``, faster for the
+    common numeric range clauses (``size > x``) on numbers; anything else, and
+    any other value type, is left to ``matcher``."""
+    ranges: list[tuple[str, Callable[[Any, Any], bool], Any]] = []
+    for field_name, condition in residual.items():
+        if field_name.startswith("$") or "." in field_name:
+            return lambda document: matcher(residual, document)
+        if not isinstance(condition, dict) or not condition:
+            return lambda document: matcher(residual, document)
+        for operator, operand in condition.items():
+            compare = _COMPARISONS.get(operator)
+            if compare is None or type(operand) not in _NUMBERS or operand != operand:
+                return lambda document: matcher(residual, document)
+            ranges.append((field_name, compare, operand))
+
+    def check(document: Mapping[str, Any]) -> bool:
+        for field_name, compare, operand in ranges:
+            value = document.get(field_name)
+            if type(value) in _NUMBERS and value == value:
+                if not compare(value, operand):
+                    return False
+            elif not matcher({field_name: residual[field_name]}, document):
+                return False
+        return True
+
+    return check
