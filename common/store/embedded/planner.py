@@ -206,28 +206,49 @@ def residual_check(
     matcher: Callable[[Mapping[str, Any], Mapping[str, Any]], bool],
 ) -> Callable[[Mapping[str, Any]], bool]:
     """A predicate equal to ``matcher(residual, document)``, faster for the
-    common numeric range clauses (``size > x``) on numbers; anything else, and
-    any other value type, is left to ``matcher``."""
-    ranges: list[tuple[str, Callable[[Any, Any], bool], Any]] = []
+    common numeric range clauses (``size > x``, also inside ``$and``) on
+    numbers; any other clause, and any other value type, is left to ``matcher``."""
+    parts: list[Callable[[Mapping[str, Any]], bool]] = []
     for field_name, condition in residual.items():
-        if field_name.startswith("$") or "." in field_name:
-            return lambda document: matcher(residual, document)
-        if not isinstance(condition, dict) or not condition:
-            return lambda document: matcher(residual, document)
-        for operator, operand in condition.items():
-            compare = _COMPARISONS.get(operator)
-            if compare is None or type(operand) not in _NUMBERS or operand != operand:
-                return lambda document: matcher(residual, document)
-            ranges.append((field_name, compare, operand))
+        if (
+            field_name == "$and"
+            and isinstance(condition, list)
+            and condition
+            and all(isinstance(sub, dict) for sub in condition)
+        ):
+            parts.extend(residual_check(sub, matcher) for sub in condition)
+            continue
+        clause = {field_name: condition}
+        parts.append(
+            _range_check(field_name, condition, clause, matcher)
+            or (lambda document, c=clause: matcher(c, document))  # type: ignore[misc]
+        )
+    if len(parts) == 1:
+        return parts[0]
+    return lambda document: all(part(document) for part in parts)
+
+
+def _range_check(
+    field_name: str,
+    condition: Any,
+    clause: Mapping[str, Any],
+    matcher: Callable[[Mapping[str, Any], Mapping[str, Any]], bool],
+) -> Callable[[Mapping[str, Any]], bool] | None:
+    if field_name.startswith("$") or "." in field_name:
+        return None
+    if not isinstance(condition, dict) or not condition:
+        return None
+    ranges: list[tuple[Callable[[Any, Any], bool], Any]] = []
+    for operator, operand in condition.items():
+        compare = _COMPARISONS.get(operator)
+        if compare is None or type(operand) not in _NUMBERS or operand != operand:
+            return None
+        ranges.append((compare, operand))
 
     def check(document: Mapping[str, Any]) -> bool:
-        for field_name, compare, operand in ranges:
-            value = document.get(field_name)
-            if type(value) in _NUMBERS and value == value:
-                if not compare(value, operand):
-                    return False
-            elif not matcher({field_name: residual[field_name]}, document):
-                return False
-        return True
+        value = document.get(field_name)
+        if type(value) in _NUMBERS and value == value:
+            return all(compare(value, operand) for compare, operand in ranges)
+        return matcher(clause, document)
 
     return check
