@@ -269,3 +269,36 @@ async def test_visibility_count_is_answered_without_evaluating_documents(
     assert await ours.count_documents(query) == expected
     # The implicit sharedWith map is internal: not a declared index.
     assert not any("sharedWith" in name for name in await ours.index_information())
+
+
+async def test_implicit_maps_follow_later_writes(loaded):
+    ours, _ = loaded
+    query = {"$or": [{"sharedWith": "z@x.org"}, {"ownerGroup": "nobody"}]}
+    assert await ours.count_documents(query) == 0  # builds the sharedWith map
+    await ours.insert_one({"_id": "new", "pid": "new", "sharedWith": ["z@x.org"]})
+    await ours.update_one({"_id": "pid/0001"}, {"$set": {"sharedWith": "z@x.org"}})
+    assert sorted(ids(await ours.find(query).to_list(None))) == ["new", "pid/0001"]
+    await ours.delete_one({"_id": "new"})
+    await ours.update_one({"_id": "pid/0001"}, {"$unset": {"sharedWith": 1}})
+    assert await ours.count_documents(query) == 0
+
+
+async def test_range_residual_is_checked_without_mongomock_for_numbers(
+    loaded, monkeypatch
+):
+    ours, plain = loaded
+    query = {"$and": [{"size": {"$gt": 40}}, {"type": "raw"}]}
+    expected = plain.count_documents(query)
+    from common.store.embedded import engine
+
+    checked = []
+    matcher = engine.filter_applies
+
+    def spy(filter, document):
+        checked.append(document.get("size"))
+        return matcher(filter, document)
+
+    monkeypatch.setattr(engine, "filter_applies", spy)
+    assert await ours.count_documents(query) == expected
+    # Only documents whose size is not a plain number reach mongomock's matcher.
+    assert checked and all(type(size) not in (int, float) for size in checked)

@@ -29,7 +29,16 @@ from typing import TYPE_CHECKING, Any
 import bson
 import bson.errors
 from bson.objectid import ObjectId
+from pymongo.operations import (
+    DeleteMany,
+    DeleteOne,
+    InsertOne,
+    ReplaceOne,
+    UpdateMany,
+    UpdateOne,
+)
 from pymongo.results import (
+    BulkWriteResult,
     DeleteResult,
     InsertManyResult,
     InsertOneResult,
@@ -97,6 +106,7 @@ logger = logging.getLogger(__name__)
 _INDEX_OPTIONS = {"unique", "sparse", "name", "expireAfterSeconds"}
 _IGNORED_INDEX_OPTIONS = {"background"}
 _FEW_CANDIDATES = 2000
+_NOTHING = object()
 # A candidate's sort key costs about this many ordered-view steps.
 _SORT_KEY_COST = 50
 
@@ -499,6 +509,84 @@ class EmbeddedCollection:
         removed = await self._write_delete(filter, many=False, sort=sort_list(sort))
         return self._project(removed[0], projection) if removed else None
 
+    async def bulk_write(
+        self, requests: Sequence[Any], ordered: bool = True
+    ) -> BulkWriteResult:
+        """PyMongo's ``bulk_write`` (InsertOne, ReplaceOne, UpdateOne/Many,
+        DeleteOne/Many), applied in order and committed in one transaction.
+
+        A refused request (duplicate key, bad document) stops an ordered bulk
+        and is skipped by an unordered one; the first such error is raised
+        after what was applied is committed, as ``insert_many`` does.
+        """
+        if isinstance(requests, Mapping) or not requests:
+            raise StoreQueryError("bulk_write takes a non-empty list of requests")
+        totals = {"nInserted": 0, "nUpserted": 0, "nMatched": 0, "nModified": 0}
+        totals["nRemoved"] = 0
+        upserted: list[dict[str, Any]] = []
+        entries: list[Entry] = []
+        failure: StoreError | None = None
+        try:
+            for position, request in enumerate(requests):
+                try:
+                    upserted_id = self._bulk_request(request, totals, entries)
+                except (DuplicateKeyError, StoreQueryError) as exc:
+                    failure = failure or exc
+                    if ordered:
+                        break
+                    continue
+                if upserted_id is not _NOTHING:
+                    upserted.append({"index": position, "_id": upserted_id})
+        finally:
+            await self._persist(entries)
+        if failure is not None:
+            raise failure
+        return BulkWriteResult(
+            {
+                **totals,
+                "upserted": upserted,
+                "writeErrors": [],
+                "writeConcernErrors": [],
+            },
+            acknowledged=True,
+        )
+
+    def _bulk_request(
+        self, request: Any, totals: dict[str, int], entries: list[Entry]
+    ) -> Any:
+        """Apply one bulk request; returns an upserted ``_id`` or ``_NOTHING``."""
+        if isinstance(request, InsertOne):
+            self._insert(request._doc, entries)
+            totals["nInserted"] += 1
+            return _NOTHING
+        if isinstance(request, DeleteOne | DeleteMany):
+            many = isinstance(request, DeleteMany)
+            removed = self._delete_now(request._filter, many, [], entries)
+            totals["nRemoved"] += len(removed)
+            return _NOTHING
+        if isinstance(request, ReplaceOne):
+            outcome = self._replace_now(
+                request._filter, dict(request._doc), bool(request._upsert), [], entries
+            )
+        elif isinstance(request, UpdateOne | UpdateMany):
+            outcome = self._update_now(
+                request._filter,
+                request._doc,
+                bool(request._upsert),
+                isinstance(request, UpdateMany),
+                request._array_filters,
+                [],
+                entries,
+            )
+        else:
+            raise StoreQueryError(f"unsupported bulk request {type(request).__name__}")
+        totals["nMatched"] += outcome.matched
+        totals["nModified"] += outcome.modified
+        if outcome.upserted_id is not None:
+            totals["nUpserted"] += 1
+            return outcome.upserted_id
+        return _NOTHING
+
     async def drop(self) -> None:
         self._documents.clear()
         self._order.clear()
@@ -768,24 +856,39 @@ class EmbeddedCollection:
         array_filters: Sequence[Mapping[str, Any]] | None,
         sort: list[Any] | None = None,
     ) -> _Outcome:
+        entries: list[Entry] = []
+        try:
+            return self._update_now(
+                filter, update, upsert, many, array_filters, sort or [], entries
+            )
+        finally:
+            await self._persist(entries)
+
+    def _update_now(
+        self,
+        filter: Filter,
+        update: Any,
+        upsert: bool,
+        many: bool,
+        array_filters: Sequence[Mapping[str, Any]] | None,
+        sort: list[Any],
+        entries: list[Entry],
+    ) -> _Outcome:
+        """Apply an update in memory; its journal entries go to ``entries``."""
         check_update(update)
         if array_filters:
             raise StoreQueryError(
                 "array_filters are not supported by the embedded store",
                 details={"limitation": True},
             )
-        prepared, targets = self._targets(filter, sort or [], many)
+        prepared, targets = self._targets(filter, sort, many)
         update = mm.naive_dates(update)
         outcome = _Outcome()
-        entries: list[Entry] = []
-        try:
-            with self._engine_call(0):
-                if not targets and upsert:
-                    self._upsert_update(prepared, update, outcome, entries)
-                for current in targets:
-                    self._update_document(current, prepared, update, outcome, entries)
-        finally:
-            await self._persist(entries)
+        with self._engine_call(0):
+            if not targets and upsert:
+                self._upsert_update(prepared, update, outcome, entries)
+            for current in targets:
+                self._update_document(current, prepared, update, outcome, entries)
         return outcome
 
     def _update_document(
@@ -844,44 +947,59 @@ class EmbeddedCollection:
     async def _write_replace(
         self, filter: Filter, replacement: Document, upsert: bool, *, sort: list[Any]
     ) -> _Outcome:
+        entries: list[Entry] = []
+        try:
+            return self._replace_now(filter, replacement, upsert, sort, entries)
+        finally:
+            await self._persist(entries)
+
+    def _replace_now(
+        self,
+        filter: Filter,
+        replacement: Document,
+        upsert: bool,
+        sort: list[Any],
+        entries: list[Entry],
+    ) -> _Outcome:
+        """Replace (or upsert) in memory; its journal entries go to ``entries``."""
         check_document(replacement)
         prepared, targets = self._targets(filter, sort, many=False)
         outcome = _Outcome()
-        entries: list[Entry] = []
-        try:
-            if targets:
-                current = targets[0]
-                if "_id" in replacement and replacement["_id"] != current["_id"]:
-                    raise StoreQueryError(
-                        "the (immutable) field '_id' cannot be altered"
-                    )
-                new = {"_id": current["_id"], **replacement}
-                outcome.matched = 1
-                outcome.before = current
-                key = document_key(current["_id"])
-                if normalize(new)[1] != current:
-                    outcome.modified = 1
-                outcome.after = self._replace_stored(key, new, entries)
-            elif upsert:
-                new = dict(replacement)
-                if "_id" not in new:
-                    seed_id = self._upsert_seed(prepared).get("_id")
-                    new["_id"] = ObjectId() if seed_id is None else seed_id
-                self._insert(new, entries)
-                outcome.upserted_id = new["_id"]
-                outcome.after = self._documents[document_key(new["_id"])]
-        finally:
-            await self._persist(entries)
+        if targets:
+            current = targets[0]
+            if "_id" in replacement and replacement["_id"] != current["_id"]:
+                raise StoreQueryError("the (immutable) field '_id' cannot be altered")
+            new = {"_id": current["_id"], **replacement}
+            outcome.matched = 1
+            outcome.before = current
+            key = document_key(current["_id"])
+            if normalize(new)[1] != current:
+                outcome.modified = 1
+            outcome.after = self._replace_stored(key, new, entries)
+        elif upsert:
+            new = dict(replacement)
+            if "_id" not in new:
+                seed_id = self._upsert_seed(prepared).get("_id")
+                new["_id"] = ObjectId() if seed_id is None else seed_id
+            self._insert(new, entries)
+            outcome.upserted_id = new["_id"]
+            outcome.after = self._documents[document_key(new["_id"])]
         return outcome
 
     async def _write_delete(
         self, filter: Filter, *, many: bool, sort: list[Any]
     ) -> list[Document]:
-        _, targets = self._targets(filter, sort, many)
         entries: list[Entry] = []
-        removed = [self._remove(document_key(d["_id"]), entries) for d in targets]
-        await self._persist(entries)
-        return removed
+        try:
+            return self._delete_now(filter, many, sort, entries)
+        finally:
+            await self._persist(entries)
+
+    def _delete_now(
+        self, filter: Filter, many: bool, sort: list[Any], entries: list[Entry]
+    ) -> list[Document]:
+        _, targets = self._targets(filter, sort, many)
+        return [self._remove(document_key(d["_id"]), entries) for d in targets]
 
     async def _persist(self, entries: list[Entry]) -> None:
         if not entries:
