@@ -179,6 +179,13 @@ class IngestConsumers:
             document = exc.existing or {route.id_field: exc.existing_id}
         except SciCatError as exc:
             return outcome_for_error(exc), True
+        except Exception as exc:
+            # Dead-lettered as internal; the claim is ours to release.
+            logger.exception(
+                "service call failed unexpectedly",
+                extra={"routing_key": route.routing_key, "message_id": message_id},
+            )
+            return internal_error(exc), True
         return self._applied(route, ReplyStatus.CREATED, document, inbound), True
 
     async def _duplicate(

@@ -161,3 +161,33 @@ async def test_datablock_is_created_and_counted(ingest):
     assert reply["status"] == "created", reply
     dataset = await ingest.store.collection("Dataset").find_one({"_id": made["id"]})
     assert dataset["packedSize"] == 20
+
+
+async def test_an_unexpected_failure_is_dead_lettered_and_the_worker_goes_on(
+    ingest, monkeypatch
+):
+    calls = []
+    real_create = ingest.runtime.services.datasets.create
+
+    async def broken_once(*args, **kwargs):
+        if not calls:
+            calls.append(1)
+            raise KeyError("a bug")
+        return await real_create(*args, **kwargs)
+
+    monkeypatch.setattr(ingest.runtime.services.datasets, "create", broken_once)
+    message_id = uuid.uuid4().hex
+
+    failed = await ingest.reply(
+        await ingest.publish("dataset.create", raw_dataset(), message_id=message_id)
+    )
+    dead = await ingest.dead_letter()
+    replayed = await ingest.reply(
+        await ingest.publish("dataset.create", raw_dataset(), message_id=message_id)
+    )
+
+    assert failed["error"]["code"] == "internal"
+    assert failed["error"]["details"]["exception"] == "KeyError"
+    assert dead.headers["x-scicat-error-code"] == "internal"
+    assert replayed["status"] == "created"  # the claim was released
+    assert await ingest.count("Dataset") == 1
