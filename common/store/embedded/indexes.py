@@ -205,10 +205,12 @@ class HashIndex:
                     del self._entries[entry]
 
     def lookup(self, values: Iterable[tuple[Hashable, ...]]) -> set[Hashable]:
-        found: set[Hashable] = set()
-        for value in values:
-            found |= self._entries.get(value, set())
-        return found
+        """Keys of the documents holding any of the values; read-only (for one
+        value it is the index's own set, not a copy)."""
+        sets = [held for value in values if (held := self._entries.get(value))]
+        if len(sets) == 1:
+            return sets[0]
+        return set().union(*sets)
 
     def entries_count(self) -> int:
         return len(self._entries)

@@ -34,6 +34,7 @@ _EXACT_TYPES = (str, bool, int)
 class Plan:
     """Candidate documents for a filter and what of the filter they must still pass.
 
+    ``keys`` may be an index's own set: read it, never change it.
     ``residual`` is the part of the filter the candidates are not known to
     satisfy (None: every candidate matches, the plan is exact).
     """
