@@ -205,10 +205,10 @@ async def get_dataset_v3(request: web.Request) -> dict[str, Any]:
     # anything else, as SciCat answers) runs only when something went wrong.
     try:
         read = read_request(request, V3_FILTERS, forced_where={"pid": pid})
+        found = await find_documents(request, V3_DATASETS, read)
     except SciCatError:
         await _require_dataset(datasets, pid)
         raise
-    found = await find_documents(request, V3_DATASETS, read)
     if not found:
         await _require_dataset(datasets, pid)
         raise ForbiddenError("Unauthorized access")

@@ -90,3 +90,20 @@ async def test_a_bad_filter_is_404_for_a_missing_dataset_else_400(
 
     assert missing.status == 404
     assert existing.status == 400
+
+
+async def test_a_where_the_store_refuses_is_404_for_a_missing_dataset_else_400(
+    catalogue_api,
+) -> None:
+    created = await create_v3(catalogue_api, "user1")
+    bad = {"filter": '{"where": {"size": {"$type": "nonsense"}}}'}
+
+    missing = await catalogue_api.call(
+        "GET", f"{BASE}/{enc('no/such')}", "user1", params=bad
+    )
+    existing = await catalogue_api.call(
+        "GET", f"{BASE}/{enc(created['pid'])}", "user1", params=bad
+    )
+
+    assert missing.status == 404
+    assert existing.status == 400, await existing.text()
