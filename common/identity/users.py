@@ -112,6 +112,9 @@ async def current_groups(store: Store, user_id: Any) -> list[str]:
     ``_id``) fetching only the fields used. They run one after the other: on
     the embedded store concurrent tasks cost more than they overlap, and on
     MongoDB each is a sub-millisecond indexed read.
+    TODO(identity): on MongoDB one aggregation ($lookup Role, $unionWith
+    UserIdentity) would be a single round trip; it needs $unionWith in the
+    embedded store, whose $lookup today costs more than the two finds.
     """
     key = id_key(user_id)
     links = (
