@@ -78,6 +78,13 @@ async def test_unwind_drops_empty_and_keeps_scalars(datasets):
     ]
 
 
+async def test_project_of_id_alone(datasets):
+    rows = await run(datasets, [{"$match": {"pid": "d3"}}, {"$project": {"_id": 0}}])
+    assert rows == [{"pid": "d3", "size": 4, "keywords": "a"}]
+    rows = await run(datasets, [{"$match": {"pid": "d3"}}, {"$project": {"_id": 1}}])
+    assert rows == [{"_id": "d3"}]
+
+
 async def test_results_are_copies_with_aware_dates(datasets):
     rows = await run(datasets, [{"$match": {"pid": "d1"}}])
     assert rows[0]["creationTime"] == WHEN and rows[0]["creationTime"].tzinfo

@@ -198,6 +198,8 @@ class Runner:
                 raise Unsupported("$project")  # exclusion: mongomock's path
             else:
                 fields.append(key)
+        if not fields and not keep_id:
+            raise Unsupported("$project")  # {_id: 0} alone excludes: mongomock's
         wanted = set(fields)
         if keep_id:
             wanted.add("_id")
