@@ -11,6 +11,11 @@ document needs to be evaluated at all (counts of the visibility filter).
   candidates; conjuncts without any only make the plan inexact;
 * ``$or`` unions its branches when every branch has candidates (a branch
   without any could match anything, so the filter is scanned).
+
+TODO(embedded store): range operators (``$gt`` ...) never narrow candidates;
+the ordered views could answer them by bisection once a bound's place in the
+view follows mongomock's type bracketing and its array rules (arrays sort by
+an element chosen per direction), with the equivalence tests extended to it.
 """
 
 from __future__ import annotations
