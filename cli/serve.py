@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from common.errors import SciCatError
 from common.identity.authenticator import JwtAuthenticator
 from common.identity.seeding import seed_functional_accounts
-from common.identity.tokens import TokenCodec
+from common.identity.tokens import TokenCodec, with_jwt_secret
 from common.logging import configure_logging
 from common.runtime import Runtime
 from common.services import Services
@@ -87,6 +87,7 @@ def run(parts: Part, worker_setups: WorkerSetups = no_consumers) -> int:
         return EXIT_BAD_SETTINGS
     configure_logging(settings.LOG_LEVEL, settings.LOG_FORMAT)
     warn_unimplemented()
+    settings = with_jwt_secret(settings)
     try:
         return asyncio.run(serve(settings, parts, worker_setups=worker_setups))
     except KeyboardInterrupt:  # a second Ctrl-C while stopping

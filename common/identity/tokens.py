@@ -104,3 +104,15 @@ def load_jwt_secret(settings: Settings) -> str:
         extra={"path": str(path)},
     )
     return secret
+
+
+def with_jwt_secret(settings: Settings) -> Settings:
+    """Settings whose ``JWT_SECRET`` is resolved, once per process at its root.
+
+    Everything built from the returned settings (API codec, worker signer,
+    message authenticator) then shares the secret without reading the data
+    folder again or warning again.
+    """
+    if settings.JWT_SECRET:
+        return settings
+    return settings.model_copy(update={"JWT_SECRET": load_jwt_secret(settings)})

@@ -97,3 +97,19 @@ def test_missing_secret_is_generated_once_and_kept_private(settings_factory, cap
     assert load_jwt_secret(settings) == first
     token = TokenCodec.from_settings(settings).sign({"_id": "x"})
     assert TokenCodec.from_settings(settings).verify(token) is not None
+
+
+def test_secret_resolved_once_is_shared_without_reading_the_folder_again(
+    settings_factory, tmp_path, caplog
+):
+    from common.identity.tokens import TokenCodec, with_jwt_secret
+
+    settings = with_jwt_secret(settings_factory(JWT_SECRET=None))
+    assert settings.JWT_SECRET
+    caplog.clear()
+
+    token = TokenCodec.from_settings(settings).sign({"_id": "u1"})
+    claims = TokenCodec.from_settings(settings).verify(token)
+
+    assert claims is not None and claims["_id"] == "u1"
+    assert "JWT_SECRET" not in caplog.text
