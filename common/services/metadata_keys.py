@@ -113,6 +113,9 @@ class MetadataKeysTable:
 
         Readers may see the source without rows between the two; a crash there
         leaves them missing until the next write of the source rebuilds them.
+        TODO(services): one ``bulk_write`` (DeleteMany of stale keys, ReplaceOne
+        upserts) would close that gap in one round trip; it needs ``bulk_write``
+        in the store's Collection protocol and in the MongoDB collection.
         """
         await self._rows.delete_many({"sourceType": source_type, "sourceId": source_id})
         if not rows:
