@@ -303,6 +303,8 @@ def _plain_path(path: Any) -> bool:
 
 def _path_value(document: Mapping[str, Any], path: str) -> Any:
     """The value at a dotted path through sub-documents (arrays: mongomock's)."""
+    if "." not in path:
+        return document.get(path, _MISSING)
     value: Any = document
     for part in path.split("."):
         if isinstance(value, list):
@@ -407,6 +409,8 @@ def _accumulator(
 
 def _freeze(value: Any) -> Hashable:
     """A group key: equal exactly when MongoDB puts two values in one group."""
+    if type(value) is str:
+        return value
     if isinstance(value, bool):
         return ("\x00bool", value)
     if isinstance(value, dict):
