@@ -135,6 +135,9 @@ class Runner:
             for name, spec in options.items()
             if name != "_id"
         ]
+        counts = _integer_sums(options)
+        if counts is not None:
+            return self._count_groups(documents, key_of, counts)
         groups: dict[Hashable, tuple[Any, list[Any]]] = {}
         for document in documents:
             self.tick()
@@ -152,6 +155,34 @@ class Runner:
             row: Doc = {"_id": value}
             for (name, _), total in zip(accumulators, totals, strict=True):
                 row[name] = total
+            output.append(row)
+        output.sort(key=lambda row: mm.bson_comparable(row["_id"]))
+        return output
+
+    def _count_groups(
+        self,
+        documents: list[Doc],
+        key_of: Callable[[Doc], Any],
+        sums: dict[str, int],
+    ) -> list[Doc]:
+        """``$group`` whose accumulators are all ``$sum`` of an integer: counts."""
+        counts: dict[Hashable, int] = {}
+        values: dict[Hashable, Any] = {}
+        self.tick(len(documents))
+        for document in documents:
+            value = key_of(document)
+            frozen = _freeze(value)
+            seen = counts.get(frozen)
+            if seen is None:
+                counts[frozen] = 1
+                values[frozen] = value
+            else:
+                counts[frozen] = seen + 1
+        output = []
+        for frozen, count in counts.items():
+            row: Doc = {"_id": values[frozen]}
+            for name, step in sums.items():
+                row[name] = count * step
             output.append(row)
         output.sort(key=lambda row: mm.bson_comparable(row["_id"]))
         return output
@@ -381,6 +412,21 @@ def _part(expression: Any) -> Callable[[Doc], Any]:
 
             return date_part
     raise Unsupported("$group _id field")
+
+
+def _integer_sums(options: Mapping[str, Any]) -> dict[str, int] | None:
+    """Each accumulator's integer if all are ``{$sum: <int>}``, else None."""
+    sums: dict[str, int] = {}
+    for name, spec in options.items():
+        if name == "_id":
+            continue
+        if not isinstance(spec, Mapping) or len(spec) != 1:
+            return None
+        operand = spec.get("$sum")
+        if type(operand) is not int:
+            return None
+        sums[name] = operand
+    return sums
 
 
 def _accumulator(
