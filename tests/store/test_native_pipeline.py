@@ -141,6 +141,32 @@ async def test_lookup_with_let_and_expr(datasets):
     assert [[b["_id"] for b in r["blocks"]] for r in rows] == [["o2", "o1"], ["o3"]]
 
 
+async def test_union_with_appends_the_other_collection(datasets):
+    rows = await run(
+        datasets,
+        [
+            {"$match": {"pid": "d3"}},
+            {"$project": {"pid": 1}},
+            {
+                "$unionWith": {
+                    "coll": "OrigDatablock",
+                    "pipeline": [
+                        {"$match": {"ownerGroup": "g1"}},
+                        {"$project": {"size": 1}},
+                    ],
+                }
+            },
+        ],
+    )
+    assert rows == [
+        {"_id": "d3", "pid": "d3"},
+        {"_id": "o1", "size": 1},
+        {"_id": "o3", "size": 3},
+    ]
+    plain = await run(datasets, [{"$count": "n"}, {"$unionWith": "OrigDatablock"}])
+    assert [r["n"] if "n" in r else r["_id"] for r in plain] == [3, "o1", "o2", "o3"]
+
+
 async def test_unhandled_stages_go_to_mongomock(datasets):
     rows = await run(
         datasets,

@@ -295,8 +295,21 @@ class Runner:
             output.append({**document, str(target): related})
         return output
 
+    def union_with(self, documents: list[Doc], options: Any) -> list[Doc]:
+        if isinstance(options, str):
+            options = {"coll": options}
+        if not isinstance(options, Mapping) or set(options) - {"coll", "pipeline"}:
+            raise Unsupported("$unionWith")
+        source, pipeline = options.get("coll"), options.get("pipeline", [])
+        if not isinstance(source, str) or not isinstance(pipeline, list):
+            raise Unsupported("$unionWith")
+        others = self._foreign_find(source, {})
+        self.tick(len(others))
+        return [*documents, *self.run(others, pipeline)]
+
 
 _HANDLERS: dict[str, Callable[[Runner, list[Doc], Any], list[Doc]]] = {
+    "$unionWith": Runner.union_with,
     "$match": Runner.match,
     "$unwind": Runner.unwind,
     "$group": Runner.group,
