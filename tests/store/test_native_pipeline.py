@@ -141,6 +141,37 @@ async def test_lookup_with_let_and_expr(datasets):
     assert [[b["_id"] for b in r["blocks"]] for r in rows] == [["o2", "o1"], ["o3"]]
 
 
+async def test_lookup_with_let_reads_the_foreign_index(datasets, store, monkeypatch):
+    foreign = store.collection("OrigDatablock")
+    seen = []
+    iterate = foreign._engine._iter_documents
+
+    def spy(query):
+        seen.append(query)
+        return iterate(query)
+
+    monkeypatch.setattr(foreign._engine, "_iter_documents", spy)
+    rows = await run(
+        datasets,
+        [
+            {"$match": {"pid": "d1"}},
+            {
+                "$lookup": {
+                    "from": "OrigDatablock",
+                    "let": {"id": "$pid"},
+                    "pipeline": [
+                        {"$match": {"$expr": {"$in": ["$datasetId", ["d1", "x"]]}}},
+                        {"$match": {"$expr": {"$eq": ["$$id", "$datasetId"]}}},
+                    ],
+                    "as": "blocks",
+                }
+            },
+        ],
+    )
+    assert [b["_id"] for b in rows[0]["blocks"]] == ["o1", "o2"]
+    assert seen == [{"datasetId": {"$in": ["d1", "x"]}}]
+
+
 async def test_union_with_appends_the_other_collection(datasets):
     rows = await run(
         datasets,

@@ -276,22 +276,28 @@ class Runner:
         output: list[Doc] = []
         for document in documents:
             self.tick()
+            stages = None
+            if pipeline is not None:
+                bound = {
+                    name: _path_value(document, path[1:])
+                    for name, path in variables.items()
+                }
+                stages = _bind(pipeline, bound)
+            prefilter = None if joined else _expr_prefilter(stages)
             if joined:
                 value = _path_value(document, str(local))
                 query: Any = None if value is _MISSING else value
                 if isinstance(query, list):
                     query = {"$in": query}
                 related = self._foreign_find(source, {str(foreign): query})
+            elif prefilter is not None:
+                related = self._foreign_find(source, prefilter)
             else:
                 if everything is None:
                     everything = self._foreign_find(source, {})
                 related = everything
-            if pipeline is not None:
-                bound = {
-                    name: _path_value(document, path[1:])
-                    for name, path in variables.items()
-                }
-                related = list(self.run(related, _bind(pipeline, bound)))
+            if stages is not None:
+                related = list(self.run(related, stages))
             output.append({**document, str(target): related})
         return output
 
@@ -485,6 +491,54 @@ def _freeze(value: Any) -> Hashable:
     if isinstance(value, str | int | float | dt.datetime) or value is None:
         return value
     return (type(value).__name__, value)
+
+
+def _expr_prefilter(stages: list[Any] | None) -> dict[str, Any] | None:
+    """An indexable query selecting a superset of what a leading
+    ``$match: {$expr: {$eq: ["$field", value]}}`` (or ``$in`` of a list) keeps.
+
+    Query equality also matches array elements and missing fields for null,
+    so it never loses a document the ``$expr`` would keep; the stage itself
+    still runs on what the query selects.
+    """
+    if not stages or not isinstance(stages[0], Mapping):
+        return None
+    match = stages[0].get("$match")
+    if not isinstance(match, Mapping) or list(match) != ["$expr"]:
+        return None
+    expression = match["$expr"]
+    if not isinstance(expression, Mapping) or len(expression) != 1:
+        return None
+    ((operator, operands),) = expression.items()
+    if operator not in ("$eq", "$in") or not isinstance(operands, list):
+        return None
+    if len(operands) != 2:
+        return None
+    first, second = operands
+    if operator == "$eq" and _field_path(first) is None:
+        first, second = second, first
+    path = _field_path(first)
+    value = _constant(second)
+    if path is None or value is _MISSING:
+        return None
+    if operator == "$eq":
+        if isinstance(value, list | dict):
+            return None
+        return {path: value}
+    if not isinstance(value, list) or any(isinstance(v, list | dict) for v in value):
+        return None
+    return {path: {"$in": value}}
+
+
+def _constant(expression: Any) -> Any:
+    """The value of a ``{$literal: v}`` or of a plain constant, else _MISSING."""
+    if isinstance(expression, Mapping):
+        if list(expression) == ["$literal"]:
+            return expression["$literal"]
+        return _MISSING
+    if isinstance(expression, str) and expression.startswith("$"):
+        return _MISSING
+    return expression
 
 
 def _bind(pipeline: list[Any], variables: Mapping[str, Any]) -> list[Any]:
