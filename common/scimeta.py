@@ -53,13 +53,19 @@ def decode_key(key: str) -> str:
         return key
 
 
+@lru_cache(maxsize=65536)
+def _stored_key(key: str) -> str:
+    """The key as stored: encoded unless it is already an encoded key."""
+    return encode_key(key) if decode_key(key) == key else key
+
+
 def encode_keys(metadata: Any) -> Any:
     """Encode every key through nested objects (not arrays); encoded keys stay."""
     if not isinstance(metadata, dict):
         return metadata
     encoded: dict[str, Any] = {}
     for key, value in metadata.items():
-        stored_key = encode_key(key) if decode_key(key) == key else key
+        stored_key = _stored_key(key)
         encoded[stored_key] = encode_keys(value) if isinstance(value, dict) else value
     return encoded
 
@@ -133,18 +139,18 @@ MAX_DEPTH = 90
 
 def depth(value: Any) -> int:
     """How deeply objects and arrays nest in ``value`` (a scalar is 0)."""
+    if not isinstance(value, dict | list):
+        return 0
     deepest = 0
-    stack: list[tuple[Any, int]] = [(value, 0)]
+    # Only containers are stacked: scalars, most of the metadata, cost one check.
+    stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         item, level = stack.pop()
-        if isinstance(item, dict):
-            children: Any = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        deepest = max(deepest, level + 1)
-        stack.extend((child, level + 1) for child in children)
+        if level > deepest:
+            deepest = level
+        for child in item.values() if isinstance(item, dict) else item:
+            if isinstance(child, dict | list):
+                stack.append((child, level + 1))
     return deepest
 
 
@@ -155,7 +161,28 @@ def prepare_for_storage(metadata: Any) -> Any:
     """
     if depth(metadata) > MAX_DEPTH:
         raise ValueError(f"must not be nested deeper than {MAX_DEPTH} levels")
-    return encode_keys(add_si_units(metadata))
+    return _augment_and_encode(metadata)
+
+
+def _augment_and_encode(metadata: Any) -> Any:
+    """``encode_keys(add_si_units(metadata))`` in one walk, copying each level once."""
+    if not isinstance(metadata, dict):
+        return metadata
+    prepared: dict[str, Any] = {}
+    for key, entry in metadata.items():
+        stored_key = _stored_key(key)
+        if not isinstance(entry, dict):
+            prepared[stored_key] = entry
+            continue
+        value, unit, has_value = _quantity_keys(entry)
+        if has_value and isinstance(unit, str) and unit:
+            value_si, unit_si = _si_of(value, unit)
+            prepared[stored_key] = encode_keys(
+                {**entry, "valueSI": value_si, "unitSI": unit_si}
+            )
+        else:
+            prepared[stored_key] = _augment_and_encode(entry)
+    return prepared
 
 
 def _is_value_unit(entry: Any) -> bool:

@@ -196,3 +196,35 @@ def test_too_deep_metadata_is_refused_before_the_recursive_walks():
         nested = {"k": nested}
     with pytest.raises(ValueError):
         prepare_for_storage(nested)
+
+
+quantity_keys = st.sampled_from(["value", "unit", "v", "u", "valueSI", "a.b", "a%2Eb"])
+quantity_leaf = (
+    json_leaf
+    | st.sampled_from(["mm", "m", "kelvin", "", "s"])
+    | st.lists(st.integers(), max_size=3)
+)
+quantities = st.recursive(
+    st.dictionaries(quantity_keys | keys, quantity_leaf, max_size=4),
+    lambda children: st.dictionaries(
+        quantity_keys | keys, children | quantity_leaf, max_size=4
+    ),
+    max_leaves=10,
+)
+
+
+@settings(deadline=None, max_examples=80)
+@given(quantities)
+def test_prepare_for_storage_is_si_augmentation_then_key_encoding(document):
+    # The stored form is built in one walk; it must equal the two steps in turn,
+    # key order and key collisions included.
+    expected = encode_keys(add_si_units(document))
+    prepared = prepare_for_storage(document)
+    assert prepared == expected
+    assert list(prepared) == list(expected)
+
+
+def test_depth_of_empty_containers_and_wide_scalars():
+    assert depth({}) == 1
+    assert depth([]) == 1
+    assert depth({"a": 1, "b": [1, 2, {"c": []}]}) == 4
