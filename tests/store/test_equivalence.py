@@ -302,3 +302,45 @@ async def test_range_residual_is_checked_without_mongomock_for_numbers(
     assert await ours.count_documents(query) == expected
     # Only documents whose size is not a plain number reach mongomock's matcher.
     assert checked and all(type(size) not in (int, float) for size in checked)
+
+
+async def test_point_reads_by_string_id_or_object_id_evaluate_no_document(
+    store, monkeypatch
+):
+    if store.kind != "embedded":
+        pytest.skip("inspects the embedded store's plans")
+    from bson import ObjectId
+
+    from common.store.embedded import engine
+
+    users = [ObjectId() for _ in range(3)]
+    rows = [
+        {"_id": f"row/{n}", "userId": users[n % 3], "n": n, "flag": n == 1}
+        for n in range(9)
+    ]
+    plain = mongomock.MongoClient(tz_aware=True).db.UserRole
+    plain.insert_many(copy.deepcopy(rows))
+    ours = store.collection("UserRole")
+    await ours.create_index("userId")
+    await ours.insert_many(copy.deepcopy(rows))
+    exact_queries = [
+        {"_id": "row/4"},
+        {"_id": {"$in": ["row/1", "row/8", "missing"]}},
+        {"userId": users[1]},
+        {"userId": {"$in": [users[0], ObjectId()]}},
+    ]
+    for query in exact_queries:
+        found = ours._engine.plan(ours._prepare_filter(query))
+        assert found is not None and found.exact, query
+
+    def refuse(*_args):
+        raise AssertionError("a document was evaluated")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(engine, "filter_applies", refuse)
+        for query in exact_queries:
+            expected = ids(plain.find(copy.deepcopy(query)))
+            assert ids(await ours.find(query).to_list(None)) == expected, query
+    # A number id stays checked: True and 1 are one dict key, not one value.
+    found = ours._engine.plan(ours._prepare_filter({"_id": 1}))
+    assert found is not None and not found.exact

@@ -24,6 +24,8 @@ from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bson import ObjectId
+
 from common.store.embedded.indexes import HashIndex, freeze
 
 IdLookup = Callable[[list[Hashable]], set[Hashable]]
@@ -32,7 +34,10 @@ ImplicitIndex = Callable[[str], HashIndex | None]
 
 # Values whose hash-map equality is exactly mongomock's equality (floats are
 # left out for NaN, which equals nothing in Python but itself in MongoDB).
-_EXACT_TYPES = (str, bool, int)
+_EXACT_TYPES = (str, bool, int, ObjectId)
+# Ids found by a dict lookup are exactly the matching ones for these types (not
+# for numbers: True and 1 are one dict key but different values in MongoDB).
+_EXACT_ID_TYPES = (str, ObjectId)
 
 
 @dataclass
@@ -127,7 +132,9 @@ class _Planner:
         if values is None:
             return None
         if field_name == "_id":
-            return Plan(self._id_lookup(values), {field_name: condition})
+            exact_id = all(type(v) in _EXACT_ID_TYPES for v in values)
+            residual = None if exact_id else {field_name: condition}
+            return Plan(self._id_lookup(values), residual)
         index = self._by_field.get(field_name)
         if index is None and self._implicit_index is not None:
             if "." not in field_name:
