@@ -109,7 +109,7 @@ async def current_groups(store: Store, user_id: Any) -> list[str]:
     """Role names via UserRole, then the identity's access groups (reference §5.6).
 
     Three indexed point reads (UserRole and UserIdentity by ``userId``, Role by
-    ``_id``) fetching only the fields used. They run one after the other: on
+    ``_id``) fetching only the top-level fields used. They run one after the other: on
     the embedded store concurrent tasks cost more than they overlap, and on
     MongoDB each is a sub-millisecond indexed read.
     TODO(identity): on MongoDB one aggregation ($lookup Role, $unionWith
@@ -122,8 +122,9 @@ async def current_groups(store: Store, user_id: Any) -> list[str]:
         .find({"userId": key}, {"roleId": 1, "_id": 0})
         .to_list(None)
     )
+    # A top-level projection: the store selects keys instead of walking a path.
     identity = await store.collection(USER_IDENTITY).find_one(
-        {"userId": key}, {"profile.accessGroups": 1, "_id": 0}
+        {"userId": key}, {"profile": 1, "_id": 0}
     )
     role_ids = [rid for link in links if (rid := link.get("roleId")) is not None]
     names = await role_names(store, role_ids)
