@@ -7,6 +7,7 @@ caller as anonymous rather than failing the request.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import jwt
+from jwt.algorithms import HMACAlgorithm
 
 from common import jsoncodec
 from common.errors import ConfigurationError
@@ -27,6 +29,27 @@ ALGORITHM = "HS256"
 SECRET_FILE_NAME = "jwt-secret"
 
 
+class _PreparedHmac(HMACAlgorithm):
+    """HS256 whose key checks run once for the codec's secret, not per token.
+
+    pyjwt vets an HMAC key on every call (PEM, SSH, DER and JWK shapes), about
+    a third of a token check; the secret never changes, so its verdict holds.
+    """
+
+    def __init__(self, secret: str) -> None:
+        super().__init__(HMACAlgorithm.SHA256)
+        self._secret = secret
+        self._prepared: bytes | None = None
+        # A refused secret is refused again, as before, at each sign or check.
+        with contextlib.suppress(jwt.InvalidKeyError):
+            self._prepared = super().prepare_key(secret)
+
+    def prepare_key(self, key: str | bytes) -> bytes:
+        if self._prepared is not None and key == self._secret:
+            return self._prepared
+        return super().prepare_key(key)
+
+
 class TokenCodec:
     """Signs and verifies the API's tokens with one secret."""
 
@@ -35,6 +58,10 @@ class TokenCodec:
             raise ConfigurationError("JWT secret must not be empty")
         self._secret = secret
         self.expires_in = expires_in
+        self._jwt = jwt.PyJWT()
+        # pyjwt offers algorithm registration on its JWS layer only.
+        self._jwt._jws.unregister_algorithm(ALGORITHM)
+        self._jwt._jws.register_algorithm(ALGORITHM, _PreparedHmac(secret))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TokenCodec:
@@ -53,14 +80,14 @@ class TokenCodec:
         payload = jsoncodec.loads(jsoncodec.dumps(dict(claims)))
         payload["iat"] = issued
         payload["exp"] = issued + lifetime
-        return jwt.encode(payload, self._secret, algorithm=ALGORITHM)
+        return self._jwt.encode(payload, self._secret, algorithm=ALGORITHM)
 
     def verify(self, token: str, leeway_seconds: float = 0) -> dict[str, Any] | None:
         """The claims of a valid token, accepting ``leeway_seconds`` past ``exp``."""
         if not token or not isinstance(token, str):
             return None
         try:
-            claims = jwt.decode(
+            claims = self._jwt.decode(
                 token,
                 self._secret,
                 algorithms=[ALGORITHM],

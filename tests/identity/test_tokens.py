@@ -113,3 +113,26 @@ def test_secret_resolved_once_is_shared_without_reading_the_folder_again(
 
     assert claims is not None and claims["_id"] == "u1"
     assert "JWT_SECRET" not in caplog.text
+
+
+def test_tokens_of_the_codec_verify_as_plain_pyjwt_tokens_and_back():
+    # The codec's once-checked key must sign and check exactly as pyjwt does.
+    mine = codec().sign({"_id": "abc", "username": "user1"})
+    assert jwt.decode(mine, SECRET, algorithms=["HS256"])["username"] == "user1"
+    theirs = jwt.encode(
+        {"_id": "abc", "exp": int(time.time()) + 60}, SECRET, algorithm="HS256"
+    )
+    assert codec().verify(theirs) == jwt.decode(theirs, SECRET, algorithms=["HS256"])
+
+
+def test_a_secret_pyjwt_refuses_as_hmac_key_still_verifies_nothing():
+    pem_like = "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----"
+    refusing = TokenCodec(pem_like, expires_in=60)
+    token = jwt.encode(
+        {"_id": "abc", "exp": int(time.time()) + 60},
+        "x" * 40,
+        algorithm="HS256",
+    )
+    assert refusing.verify(token) is None
+    with pytest.raises(jwt.InvalidKeyError):
+        refusing.sign({"_id": "abc"})
