@@ -192,3 +192,25 @@ async def test_duplicate_id_is_a_duplicate_key_error(samples):
 async def test_a_document_bson_cannot_hold_is_a_query_error(store):
     with pytest.raises(StoreQueryError):
         await store.collection("Policy").insert_one({"_id": "x", "bad": object()})
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"_id": "x", "ok": 1, "$set": 2},
+        {"$id": "x"},
+        {"_id": "x", "ok": 1, 5: "number key"},
+    ],
+)
+async def test_dollar_or_non_string_keys_anywhere_are_refused(store, document):
+    with pytest.raises(StoreQueryError):
+        await store.collection("Policy").insert_one(document)
+    assert await store.collection("Policy").count_documents({}) == 0
+
+
+def test_a_key_merely_containing_nul_dollar_is_no_operator():
+    from common.store.embedded.documents import check_document
+
+    check_document({"_id": "x", "a\x00$b": 1, "c$": 2})
+    with pytest.raises(StoreQueryError, match=r"must not start with '\$': \$b"):
+        check_document({"_id": "x", "a\x00$b": 1, "$b": 2})

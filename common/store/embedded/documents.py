@@ -54,13 +54,24 @@ def id_bytes(document_id: Any) -> bytes:
 def check_document(document: Mapping[str, Any]) -> None:
     if not isinstance(document, Mapping):
         raise StoreQueryError("a document must be a mapping")
+    try:
+        joined = "\x00".join(document)
+    except TypeError:
+        joined = "$"  # a key that is not a string: the walk below says which
+    # One scan of the joined keys clears the usual document; a hit (possibly a
+    # key merely containing NUL-dollar) is settled key by key.
+    if joined.startswith("$") or "\x00$" in joined:
+        _check_keys(document)
+    if isinstance(document.get("_id"), list):
+        raise StoreQueryError("_id cannot be an array")
+
+
+def _check_keys(document: Mapping[str, Any]) -> None:
     for key in document:
         if not isinstance(key, str):
             raise StoreQueryError("document keys must be strings")
         if key.startswith("$"):
             raise StoreQueryError(f"field names must not start with '$': {key}")
-    if isinstance(document.get("_id"), list):
-        raise StoreQueryError("_id cannot be an array")
 
 
 def check_update(update: Any) -> None:

@@ -26,12 +26,12 @@ def document_key(document_id: Any) -> Hashable:
     return document_id  # type: ignore[no-any-return]
 
 
-_PLAIN = frozenset({str, int, float, bool, type(None)})
+PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 def freeze(value: Any) -> Hashable:
     """A hashable stand-in that compares as mongomock compares the value."""
-    if type(value) in _PLAIN:
+    if type(value) in PLAIN:
         return value  # type: ignore[no-any-return]
     if isinstance(value, dict):
         return ("\x00doc", tuple((k, freeze(v)) for k, v in value.items()))
@@ -142,7 +142,7 @@ class HashIndex:
         self._entries: dict[Hashable, set[Hashable]] = {}
         self._by_document: dict[Hashable, tuple[Hashable, ...]] = {}
         # The common case, one top-level field on a plain index, has a fast path.
-        self._top_level = (
+        self.top_level = (
             self.fields[0]
             if len(self.fields) == 1
             and "." not in self.fields[0]
@@ -153,9 +153,9 @@ class HashIndex:
 
     def keys_of(self, document: Mapping[str, Any]) -> tuple[Hashable, ...]:
         """The index entries a document produces (none when sparse/partial skip it)."""
-        if self._top_level is not None:
-            value = document.get(self._top_level, MISSING)
-            if type(value) in _PLAIN:
+        if self.top_level is not None:
+            value = document.get(self.top_level, MISSING)
+            if type(value) in PLAIN:
                 return ((value,),)
             if type(value) is list:
                 if not value:
