@@ -341,6 +341,16 @@ async def test_point_reads_by_string_id_or_object_id_evaluate_no_document(
         for query in exact_queries:
             expected = ids(plain.find(copy.deepcopy(query)))
             assert ids(await ours.find(query).to_list(None)) == expected, query
+    for query in (
+        {"flag": True},
+        {"n": 4, "userId": users[1]},
+        {"n": True},
+        {"missing": "x"},
+        {"_id": "row/2", "flag": False},
+    ):
+        expected = ids(plain.find(copy.deepcopy(query)))
+        assert ids(await ours.find(query).to_list(None)) == expected, query
+        assert await ours.count_documents(query) == len(expected), query
     # A number id stays checked: True and 1 are one dict key, not one value.
     found = ours._engine.plan(ours._prepare_filter({"_id": 1}))
     assert found is not None and not found.exact

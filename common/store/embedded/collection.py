@@ -107,6 +107,7 @@ logger = logging.getLogger(__name__)
 _INDEX_OPTIONS = {"unique", "sparse", "name", "expireAfterSeconds"}
 _IGNORED_INDEX_OPTIONS = {"background"}
 _FEW_CANDIDATES = 2000
+_PLAIN_VALUES = frozenset({str, int, bool, ObjectId})
 _NOTHING = object()
 # A candidate's sort key costs about this many ordered-view steps.
 _SORT_KEY_COST = 50
@@ -737,6 +738,15 @@ class EmbeddedCollection:
             return {}
         if not isinstance(filter, Mapping):
             raise StoreQueryError("a filter must be a document")
+        if all(
+            type(value) in _PLAIN_VALUES
+            and type(key) is str
+            and not key.startswith("$")
+            for key, value in filter.items()
+        ):
+            # Field equalities to plain values (point reads): nothing to vet,
+            # no $text to split off, no dates to make naive.
+            return dict(filter)
         check_regexes(filter)
         operand, rest = split_text_clause(filter)
         prepared: dict[str, Any] = mm.naive_dates(rest)
