@@ -70,3 +70,19 @@ async def test_ingest_claims_expire(store):
 async def test_dropping_a_missing_index_is_a_query_error(store):
     with pytest.raises(StoreQueryError):
         await store.collection("Thing").drop_index("nope_1")
+
+
+@pytest.mark.parametrize(
+    ("groups", "expected"),
+    [
+        (["a", "b", "a"], (("a",), ("b",))),
+        (["a", 1, None, 2.5], (("a",), (1,), (None,), (2.5,))),
+        (["a", {"x": 1}], (("a",), (("\x00doc", (("x", 1),)),))),
+        ([], ((None,),)),
+    ],
+)
+def test_multikey_entries_of_an_array_are_its_distinct_values(groups, expected):
+    from common.store.embedded.indexes import HashIndex, IndexSpec
+
+    index = HashIndex(IndexSpec("userGroups_1", [("userGroups", 1)]))
+    assert index.keys_of({"userGroups": groups}) == expected

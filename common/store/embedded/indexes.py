@@ -160,6 +160,9 @@ class HashIndex:
             if type(value) is list:
                 if not value:
                     return ((None,),)
+                if PLAIN.issuperset(map(type, value)):
+                    # Plain values are their own frozen form: 1-tuples via zip.
+                    return tuple(dict.fromkeys(zip(value)))
                 return tuple(dict.fromkeys((freeze(v),) for v in value))
             return ((None if value is MISSING else freeze(value),),)
         per_path = [path_values(document, parts) for parts in self.paths]
