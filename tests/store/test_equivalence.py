@@ -347,6 +347,8 @@ async def test_point_reads_by_string_id_or_object_id_evaluate_no_document(
         {"n": True},
         {"missing": "x"},
         {"_id": "row/2", "flag": False},
+        {"n": {"$in": [1, 4, True]}},
+        {"flag": {"$in": []}},
     ):
         expected = ids(plain.find(copy.deepcopy(query)))
         assert ids(await ours.find(query).to_list(None)) == expected, query

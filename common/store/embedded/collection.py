@@ -113,6 +113,18 @@ _NOTHING = object()
 _SORT_KEY_COST = 50
 
 
+def _plain_condition(value: Any) -> bool:
+    """A plain value, or ``$in`` of plain values: nothing a filter pass changes."""
+    if type(value) in _PLAIN_VALUES:
+        return True
+    if type(value) is not dict or len(value) != 1:
+        return False
+    operand = value.get("$in")
+    return type(operand) is list and all(
+        type(item) in _PLAIN_VALUES for item in operand
+    )
+
+
 class EmbeddedCollection:
     """A named collection of the embedded store (PyMongo ``AsyncCollection`` API)."""
 
@@ -739,9 +751,7 @@ class EmbeddedCollection:
         if not isinstance(filter, Mapping):
             raise StoreQueryError("a filter must be a document")
         if all(
-            type(value) in _PLAIN_VALUES
-            and type(key) is str
-            and not key.startswith("$")
+            type(key) is str and not key.startswith("$") and _plain_condition(value)
             for key, value in filter.items()
         ):
             # Field equalities to plain values (point reads): nothing to vet,
