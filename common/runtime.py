@@ -9,6 +9,7 @@ lands) and builds the services on them. Both edges open one at start-up and
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from common.effects.mailer import LogMailer, Mailer
 from common.services import Services
 from common.settings import Settings
 from common.store import Store, open_store
+from common.units import load_registry
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +80,9 @@ class Runtime:
         indexer = indexer if indexer is not None else indexer_for(settings)
         mailer = mailer if mailer is not None else mailer_for(settings)
         services = Services.build(opened, settings, events=events, indexer=indexer)
+        # Off the event loop and before the first message or request: the first
+        # SI conversion would otherwise stall every request in flight.
+        await asyncio.to_thread(load_registry)
         logger.info(
             "runtime opened",
             extra={

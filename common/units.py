@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -50,8 +51,23 @@ class _Affine:
         return self.offset + self.scale * value
 
 
-@lru_cache(maxsize=1)
+# Built once per process; the lock keeps a warm-up thread and a first
+# conversion from building two registries whose units could not be mixed.
+_REGISTRY_LOCK = threading.Lock()
+
+
+def load_registry() -> None:
+    """Build the unit registry now (about a second) instead of at the first use."""
+    _registry()
+
+
 def _registry() -> Any:
+    with _REGISTRY_LOCK:
+        return _build_registry()
+
+
+@lru_cache(maxsize=1)
+def _build_registry() -> Any:
     registry: Any = pint.UnitRegistry(autoconvert_offset_to_baseunit=False)
     # mathjs knows Å (SciCat registers it) and lower-case angstrom; accept
     # the capitalised spelling as well.

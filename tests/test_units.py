@@ -79,3 +79,15 @@ def test_conversions_are_cached_per_unit():
     for _ in range(100):
         to_si(2, "mm")
     assert _si_plan.cache_info().hits >= before + 100
+
+
+def test_concurrent_first_uses_share_one_registry():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from common import units
+
+    units._build_registry.cache_clear()
+    with ThreadPoolExecutor(4) as pool:
+        registries = list(pool.map(lambda _: units._registry(), range(4)))
+    assert all(registry is registries[0] for registry in registries)
+    assert to_si(1, "mm") == (0.001, "m")

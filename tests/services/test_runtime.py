@@ -31,3 +31,16 @@ def test_events_enabled_chooses_the_amqp_publisher(settings_factory):
         event_publisher_for(settings_factory(AMQP_EVENTS_ENABLED="no")),
         NullEventPublisher,
     )
+
+
+async def test_runtime_loads_the_unit_registry_before_the_first_conversion(
+    settings_factory,
+):
+    from common import units
+
+    units._build_registry.cache_clear()
+    runtime = await Runtime.open(settings_factory(AMQP_EVENTS_ENABLED="no"))
+    try:
+        assert units._build_registry.cache_info().currsize == 1
+    finally:
+        await runtime.close()
