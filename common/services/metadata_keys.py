@@ -53,28 +53,33 @@ def metadata_key_rows(
     if not metadata:
         return []
     stamp = now or dt.datetime.now(dt.UTC)
-    groups = user_groups(owner_group, access_groups)
+    # Every row shares all but four fields: each is a copy of one template
+    # with those four set in place (the key order stays the template's).
+    template: dict[str, Any] = {
+        "_id": None,
+        "id": None,
+        "key": None,
+        "humanReadableName": "",
+        "userGroups": user_groups(owner_group, access_groups),
+        "sourceType": source_type.value,
+        "sourceId": source_id,
+        "isPublished": bool(is_published),
+        "createdBy": "system",
+        "updatedBy": "system",
+        "createdAt": stamp,
+        "updatedAt": stamp,
+        "__v": 0,
+    }
+    prefix = f"{source_type.value}_{source_id}_"
     rows = []
     for key, entry in metadata.items():
-        row_id = f"{source_type.value}_{source_id}_{key}"
+        row = template.copy()
+        row["_id"] = row["id"] = f"{prefix}{key}"
+        row["key"] = key
         human = entry.get("human_name") if isinstance(entry, Mapping) else None
-        rows.append(
-            {
-                "_id": row_id,
-                "id": row_id,
-                "key": key,
-                "humanReadableName": human if isinstance(human, str) else "",
-                "userGroups": groups,
-                "sourceType": source_type.value,
-                "sourceId": source_id,
-                "isPublished": bool(is_published),
-                "createdBy": "system",
-                "updatedBy": "system",
-                "createdAt": stamp,
-                "updatedAt": stamp,
-                "__v": 0,
-            }
-        )
+        if isinstance(human, str):
+            row["humanReadableName"] = human
+        rows.append(row)
     return rows
 
 

@@ -65,6 +65,14 @@ def test_metadata_key_rows():
         ("dataset_p/1_flat", ""),
     ]
     assert all(r["isPublished"] and r["userGroups"] == ["g", "a"] for r in rows)
+    # Stored documents keep SciCat's field order; rows are separate documents.
+    assert list(rows[1]) == [
+        "_id", "id", "key", "humanReadableName", "userGroups", "sourceType",
+        "sourceId", "isPublished", "createdBy", "updatedBy", "createdAt",
+        "updatedAt", "__v",
+    ]  # fmt: skip
+    assert rows[0]["key"] == "temp" and rows[1]["id"] == "dataset_p/1_flat"
+    assert rows[0] is not rows[1]
     assert (
         metadata_key_rows(
             SourceType.DATASET,
