@@ -15,7 +15,6 @@ from typing import Any
 from aio_pika.abc import AbstractIncomingMessage
 from faststream import AckPolicy
 from faststream.message import StreamMessage
-from faststream.rabbit import RabbitMessage
 
 from common.errors import SciCatError
 from common.identity.authenticator import message_authenticator
@@ -48,9 +47,14 @@ from .settle import Settler
 logger = logging.getLogger(__name__)
 
 
-async def keep_raw_body(message: StreamMessage[Any]) -> Any:
-    """FastStream's decoder would parse JSON before our checks could reject it."""
-    return message.body
+async def raw_delivery(message: StreamMessage[Any]) -> Any:
+    """The broker's own message as the handler's argument.
+
+    FastStream's decoder would parse JSON before our checks could reject it,
+    and a ``message: RabbitMessage`` parameter is a context field FastStream
+    resolves in a worker thread for every delivery.
+    """
+    return message.raw_message
 
 
 class IngestConsumers:
@@ -96,15 +100,15 @@ class IngestConsumers:
                 worker.topology.subscriber_queue(route.routing_key),
                 ack_policy=AckPolicy.MANUAL,
                 no_reply=True,
-                decoder=keep_raw_body,
+                decoder=raw_delivery,
                 title=route.routing_key,
                 description=route.summary,
             )
             subscriber(self._handler(route))
 
     def _handler(self, route: IngestRoute) -> Any:
-        async def on_message(message: RabbitMessage) -> None:
-            await self.handle(route, message.raw_message)
+        async def on_message(raw: Any) -> None:
+            await self.handle(route, raw)
 
         on_message.__name__ = f"on_{route.routing_key.replace('.', '_')}"
         return on_message
