@@ -191,3 +191,24 @@ async def test_an_unexpected_failure_is_dead_lettered_and_the_worker_goes_on(
     assert dead.headers["x-scicat-error-code"] == "internal"
     assert replayed["status"] == "created"  # the claim was released
     assert await ingest.count("Dataset") == 1
+
+
+async def test_a_delivery_is_handled_without_a_worker_thread_hop(ingest, monkeypatch):
+    # FastStream resolves synchronous handler parameters in a thread per
+    # delivery; the worker's handlers must not have any (it halved throughput).
+    import fast_depends.utils
+
+    hops: list[object] = []
+    original = fast_depends.utils.run_in_threadpool
+
+    async def counting(func, *args, **kwargs):
+        hops.append(func)
+        return await original(func, *args, **kwargs)
+
+    monkeypatch.setattr(fast_depends.utils, "run_in_threadpool", counting)
+    correlation = await ingest.publish("dataset.create", raw_dataset())
+
+    reply = await ingest.reply(correlation)
+
+    assert reply["status"] == "created"
+    assert hops == []
