@@ -12,6 +12,7 @@ from common.effects.indexer import NullIndexer
 from common.identity.principal import ANONYMOUS, Identity
 from common.services import ApiVersion, CallContext, Services
 from tests.fixtures.accounts import TEST_GROUP_SETTINGS
+from tests.read_api.dataset_bodies import raw_v3
 
 
 class RecordingPublisher:
@@ -113,31 +114,12 @@ def env(make_env) -> Env:
 
 
 def raw_dataset(**overrides: Any) -> dict[str, Any]:
-    """A v3 raw dataset body as SciCat's tests post it."""
-    body: dict[str, Any] = {
-        "owner": "Bertram Astor",
-        "ownerEmail": "bertram.astor@your.site",
-        "orcidOfOwner": "unknown",
-        "contactEmail": "bertram.astor@your.site",
-        "sourceFolder": "/iramjet/tiff/pid/",
-        "size": 0,
-        "creationTime": "2011-09-14T06:08:25.000Z",
-        "keywords": ["Cryo", "Calibration"],
-        "description": "None",
-        "license": "CC BY-SA 4.0",
-        "isPublished": False,
-        "ownerGroup": "group1",
-        "accessGroups": ["group5"],
-        "type": "raw",
-        "principalInvestigator": "bertram.astor@your.site",
-        "creationLocation": "/SU/XQX/RAMJET",
-        "classification": "AV=medium,CO=low",
-        "proposalId": "10.540/39281",
-        "scientificMetadata": {
-            "beamlineParameters": {"Ring current": {"v": 0.402, "u": "A"}},
-            "detectorParameters": {"Objective": 20},
-            "temperature.max": {"value": 300, "unit": "K"},
-        },
+    """A v3 raw dataset body as SciCat's tests post it (three metadata keys)."""
+    body = raw_v3()
+    body["scientificMetadata"] = {
+        "beamlineParameters": {"Ring current": {"v": 0.402, "u": "A"}},
+        "detectorParameters": {"Objective": 20},
+        "temperature.max": {"value": 300, "unit": "K"},
     }
     body.update(overrides)
     return body
