@@ -30,7 +30,7 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 
-from common import jsoncodec
+from common import collector, jsoncodec
 from common.effects.events import NullEventPublisher
 from common.identity import passwords
 from common.identity.login import login
@@ -272,6 +272,8 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     # A benchmark account needs no expensive hash.
     passwords.ROUNDS = 4
+    # The worker's process policy (``scicat worker`` installs it at its root).
+    collector.install()
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run(args.messages, args.prefetch))
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
+from common import collector
 from common.errors import SciCatError
 from common.identity.authenticator import JwtAuthenticator
 from common.identity.seeding import seed_functional_accounts
@@ -86,6 +87,7 @@ def run(parts: Part, worker_setups: WorkerSetups = no_consumers) -> int:
         print(f"scicat: invalid settings:\n{exc}", file=sys.stderr)
         return EXIT_BAD_SETTINGS
     configure_logging(settings.LOG_LEVEL, settings.LOG_FORMAT)
+    collector.install()
     warn_unimplemented()
     settings = with_jwt_secret(settings)
     try:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import signal
@@ -10,6 +11,7 @@ import aiohttp
 import aiormq
 import pytest
 
+from cli import serve as serve_module
 from cli.main import build_parser, main
 from cli.serve import (
     EXIT_BAD_SETTINGS,
@@ -19,6 +21,7 @@ from cli.serve import (
     api_services,
     serve,
 )
+from common import collector
 from common.runtime import Runtime
 from common.services import Services
 from common.settings import Settings
@@ -104,6 +107,29 @@ def test_invalid_settings_exit_with_a_message(monkeypatch, tmp_path, capsys):
 
     assert main(["api"]) == EXIT_BAD_SETTINGS
     assert "PORT" in capsys.readouterr().err
+
+
+def test_the_process_root_installs_the_gc_policy(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("EMBEDDED_STORE_PATH", str(tmp_path / "store"))
+    seen: list[bool] = []
+
+    async def fake_serve(_settings, _parts, **_kwargs) -> int:
+        seen.append(
+            any(
+                isinstance(c, collector.FreezeAfterFullCollections)
+                for c in gc.callbacks
+            )
+        )
+        return EXIT_OK
+
+    monkeypatch.setattr(serve_module, "serve", fake_serve)
+    try:
+        assert main(["api"]) == EXIT_OK
+    finally:
+        collector.uninstall()
+
+    assert seen == [True]
 
 
 @pytest.mark.rabbit
