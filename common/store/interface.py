@@ -9,7 +9,7 @@ Services are written against these protocols, so the same code runs on MongoDB
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Hashable, Iterable, Mapping, Sequence
 from typing import Any, Literal, Protocol, Self
 
 from pymongo.results import (
@@ -182,6 +182,15 @@ class Store(Protocol):
     async def list_collection_names(self) -> list[str]: ...
 
     async def drop_collection(self, name: str) -> None: ...
+
+    def generation(self, collections: Iterable[str]) -> Hashable | None:
+        """A value that changes whenever one of ``collections`` is written.
+
+        It lets a process keep what it derived from those collections until
+        they change. None means the store cannot tell (MongoDB: other
+        processes write too), and nothing derived may be kept.
+        """
+        ...
 
     async def ping(self) -> None: ...
 

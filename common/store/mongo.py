@@ -8,7 +8,14 @@ Collections and cursors are thin proxies over ``AsyncCollection`` and
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Hashable,
+    Iterable,
+    Mapping,
+    Sequence,
+)
 from typing import Any, Self, TypeVar
 
 from bson.errors import BSONError
@@ -365,6 +372,10 @@ class MongoStore:
 
     async def drop_collection(self, name: str) -> None:
         await _call(self._database.drop_collection(name))
+
+    def generation(self, collections: Iterable[str]) -> Hashable | None:
+        # Other processes write to the same database: no change is seen here.
+        return None
 
     async def drop_database(self) -> None:
         """Drop the whole database (test teardown)."""

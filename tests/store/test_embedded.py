@@ -248,3 +248,51 @@ async def test_documents_expired_by_a_new_ttl_index_are_deleted_on_disk(tmp_path
             "SELECT count(*) FROM documents WHERE collection = 'IngestClaim'"
         ).fetchone()
     assert rows == (0,)
+
+
+async def test_the_generation_changes_with_every_write_to_its_collections(embedded):
+    roles = embedded.collection("Role")
+    marks = [embedded.generation(["Role", "UserRole"])]
+
+    def changed() -> bool:
+        marks.append(embedded.generation(["Role", "UserRole"]))
+        return marks[-1] != marks[-2]
+
+    await roles.insert_one({"_id": 1, "name": "a"})
+    assert changed()
+    await roles.insert_many([{"_id": 2}, {"_id": 3}])
+    assert changed()
+    await roles.update_one({"_id": 1}, {"$set": {"name": "b"}})
+    assert changed()
+    await roles.replace_one({"_id": 2}, {"name": "c"})
+    assert changed()
+    await roles.delete_one({"_id": 3})
+    assert changed()
+    await embedded.collection("UserRole").insert_one({"_id": 1})
+    assert changed()
+    await roles.create_index("name")
+    assert changed()
+    await roles.drop()
+    assert changed()
+
+    await embedded.collection("Dataset").insert_one({"_id": "other"})
+    await roles.update_one({"_id": "missing"}, {"$set": {"name": "x"}})
+    assert not changed()
+
+
+async def test_the_generation_changes_when_a_ttl_sweep_deletes(embedded):
+    claims = embedded.collection("IngestClaim")
+    await claims.create_index("at", expireAfterSeconds=1)
+    old = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    await claims.insert_one({"_id": 1, "at": old})
+    before = embedded.generation(["IngestClaim"])
+
+    assert await embedded.expire_now() == 1
+    assert embedded.generation(["IngestClaim"]) != before
+
+
+def test_mongodb_cannot_tell_when_collections_change():
+    from common.store.mongo import MongoStore
+
+    store = MongoStore("mongodb://127.0.0.1:1/scicat")
+    assert store.generation(["Role"]) is None

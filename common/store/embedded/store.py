@@ -13,6 +13,7 @@ import fcntl
 import logging
 import os
 import time
+from collections.abc import Hashable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,8 @@ class EmbeddedStore:
         self._journal: Journal | None = None
         self._lock_fd: int | None = None
         self._ttl_task: asyncio.Task[None] | None = None
+        # Writes per collection: this process is the store's only writer.
+        self._writes: dict[str, int] = {}
 
     @property
     def kind(self) -> StoreKind:
@@ -140,9 +143,18 @@ class EmbeddedStore:
     async def drop_collection(self, name: str) -> None:
         await self.collection(name).drop()
 
+    def generation(self, collections: Iterable[str]) -> Hashable | None:
+        """Exact: the folder lock makes this process the only writer."""
+        writes = self._writes
+        return tuple([writes.get(name, 0) for name in collections])
+
     async def journal_submit(self, entries: list[Entry]) -> None:
         self.check_open()
         assert self._journal is not None
+        # Memory already holds the change: count it before the commit's await.
+        writes = self._writes
+        for name in {entry.collection for entry in entries}:
+            writes[name] = writes.get(name, 0) + 1
         await self._journal.submit(entries)
 
     async def expire_now(self) -> int:
