@@ -13,6 +13,7 @@ import os
 import secrets
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,8 @@ from common.settings import Settings
 logger = logging.getLogger(__name__)
 
 ALGORITHM = "HS256"
+# Tokens whose signature was verified, kept for their repeats (about 1 MB).
+VERIFIED_TOKENS_KEPT = 4096
 SECRET_FILE_NAME = "jwt-secret"
 
 
@@ -50,6 +53,35 @@ class _PreparedHmac(HMACAlgorithm):
         return super().prepare_key(key)
 
 
+@dataclass(frozen=True, slots=True)
+class _Verified:
+    """A token whose signature and claims passed once, and its time claims."""
+
+    claims: dict[str, Any]
+    expires: int
+    issued: int | None
+    not_before: int | None
+
+    @classmethod
+    def of(cls, claims: dict[str, Any]) -> _Verified:
+        # pyjwt accepted these, so each is present as an integer or absent.
+        def number(name: str) -> int | None:
+            value = claims.get(name)
+            return None if value is None else int(value)
+
+        return cls(claims, int(claims["exp"]), number("iat"), number("nbf"))
+
+    def current(self, leeway: float) -> bool:
+        """pyjwt's time checks: not expired, not issued or valid in the future."""
+        now = time.time()
+        if self.expires <= now - leeway:
+            return False
+        return all(
+            moment is None or moment <= now + leeway
+            for moment in (self.issued, self.not_before)
+        )
+
+
 class TokenCodec:
     """Signs and verifies the API's tokens with one secret."""
 
@@ -62,6 +94,7 @@ class TokenCodec:
         # pyjwt offers algorithm registration on its JWS layer only.
         self._jwt._jws.unregister_algorithm(ALGORITHM)
         self._jwt._jws.register_algorithm(ALGORITHM, _PreparedHmac(secret))
+        self._verified: dict[str, _Verified] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TokenCodec:
@@ -83,9 +116,17 @@ class TokenCodec:
         return self._jwt.encode(payload, self._secret, algorithm=ALGORITHM)
 
     def verify(self, token: str, leeway_seconds: float = 0) -> dict[str, Any] | None:
-        """The claims of a valid token, accepting ``leeway_seconds`` past ``exp``."""
+        """The claims of a valid token, accepting ``leeway_seconds`` past ``exp``.
+
+        A token that once passed keeps its signature verdict (the secret never
+        changes), so a repeat only has its times checked again, as pyjwt
+        checks them.
+        """
         if not token or not isinstance(token, str):
             return None
+        known = self._verified.get(token)
+        if known is not None:
+            return dict(known.claims) if known.current(leeway_seconds) else None
         try:
             claims = self._jwt.decode(
                 token,
@@ -97,7 +138,16 @@ class TokenCodec:
         except jwt.PyJWTError as exc:
             logger.debug("token rejected", extra={"reason": type(exc).__name__})
             return None
-        return claims if isinstance(claims, dict) else None
+        if not isinstance(claims, dict):
+            return None
+        self._remember(token, claims)
+        return dict(claims)
+
+    def _remember(self, token: str, claims: dict[str, Any]) -> None:
+        verified = self._verified
+        if len(verified) >= VERIFIED_TOKENS_KEPT:
+            del verified[next(iter(verified))]  # the oldest
+        verified[token] = _Verified.of(claims)
 
 
 def load_jwt_secret(settings: Settings) -> str:

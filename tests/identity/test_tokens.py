@@ -9,6 +9,7 @@ import time
 import jwt
 import pytest
 
+from common.identity import tokens
 from common.identity.tokens import SECRET_FILE_NAME, TokenCodec, load_jwt_secret
 
 SECRET = "test-secret-which-is-long-enough-for-hs256"
@@ -136,3 +137,82 @@ def test_a_secret_pyjwt_refuses_as_hmac_key_still_verifies_nothing():
     assert refusing.verify(token) is None
     with pytest.raises(jwt.InvalidKeyError):
         refusing.sign({"_id": "abc"})
+
+
+# --- repeated checks of one token -------------------------------------------
+
+
+class Clock:
+    """``time.time`` as the token module sees it, moved by the test."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.now = time.time()
+        monkeypatch.setattr(tokens.time, "time", lambda: self.now)
+
+
+def test_a_token_verified_before_is_rejected_once_it_expires(monkeypatch):
+    clock = Clock(monkeypatch)
+    checker = codec()
+    token = checker.sign({"_id": "abc"}, expires_in=60, now=clock.now)
+    assert checker.verify(token) is not None
+
+    clock.now += 61
+
+    assert checker.verify(token) is None
+    assert checker.verify(token, leeway_seconds=30) is not None
+    assert checker.verify(token, leeway_seconds=0) is None
+
+
+def test_a_repeat_checks_not_before_with_the_leeway_it_is_given(monkeypatch):
+    clock = Clock(monkeypatch)
+    checker = codec()
+    token = checker.sign({"_id": "abc", "nbf": int(clock.now) + 100})
+
+    assert checker.verify(token, leeway_seconds=200) is not None
+    assert checker.verify(token) is None
+    clock.now += 101
+    assert checker.verify(token) is not None
+
+
+def test_a_repeat_checks_issued_at_as_pyjwt_does(monkeypatch):
+    clock = Clock(monkeypatch)
+    checker = codec()
+    token = checker.sign({"_id": "abc"}, now=clock.now + 50)
+
+    assert checker.verify(token, leeway_seconds=100) is not None
+    assert checker.verify(token) is None
+
+
+def test_a_forgery_of_a_verified_token_is_still_rejected():
+    checker = codec()
+    token = checker.sign({"_id": "abc", "username": "user1"})
+    assert checker.verify(token) is not None
+    header, _payload, signature = token.split(".")
+    forged = b64({"_id": "abc", "username": "admin", "exp": int(time.time()) + 60})
+
+    assert checker.verify(f"{header}.{forged}.{signature}") is None
+    assert checker.verify(token[:-2] + ("AA" if token[-2:] != "AA" else "BB")) is None
+
+
+def test_changing_returned_claims_does_not_change_the_next_answer():
+    checker = codec()
+    token = checker.sign({"_id": "abc", "username": "user1"})
+    first = checker.verify(token)
+    assert first is not None
+
+    first["username"] = "admin"
+
+    again = checker.verify(token)
+    assert again is not None and again["username"] == "user1"
+
+
+def test_verified_tokens_kept_are_bounded(monkeypatch):
+    monkeypatch.setattr(tokens, "VERIFIED_TOKENS_KEPT", 3)
+    checker = codec()
+    issued = [checker.sign({"_id": str(n)}) for n in range(5)]
+
+    for token in issued:
+        assert checker.verify(token) is not None
+
+    assert len(checker._verified) == 3
+    assert all(checker.verify(token) is not None for token in issued)
