@@ -1,8 +1,11 @@
 """The real :class:`Authenticator`: token → verified claims → user → current groups.
 
-Groups are never taken from a token; they are recomputed from the store on
-every call (SciCat's ``currentGroups``, reference §5.6), so a change to a
-user's roles or identity takes effect on the next request or message.
+Groups are never taken from a token; they are SciCat's ``currentGroups``
+(reference §5.6) as the store holds them at each call, so a change to a
+user's roles or identity takes effect on the next request or message. Where
+the store can say that none of their sources changed (the embedded store),
+the groups computed last are used again; signatures verified once are not
+verified again (:class:`TokenCodec`).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from typing import Any
 
 from common.identity.principal import ANONYMOUS, Identity
 from common.identity.tokens import TokenCodec
-from common.identity.users import USER, current_groups, find_user, object_id
+from common.identity.users import USER, CurrentGroups, find_user, object_id
 from common.settings import Settings
 from common.store.interface import Store
 
@@ -44,6 +47,7 @@ class JwtAuthenticator:
         self._store = store
         self._codec = codec
         self._leeway = leeway_seconds
+        self._groups = CurrentGroups(store)
 
     async def authenticate(self, token: str | None) -> Identity:
         """The caller behind ``token``; anonymous for a missing or invalid one."""
@@ -64,7 +68,7 @@ class JwtAuthenticator:
             username=_text(claims.get("username")) or str(user_id),
             user_id=str(user_id),
             email=_text(claims.get("email")),
-            groups=tuple(await current_groups(self._store, user_id)),
+            groups=await self._groups(user_id),
             auth_strategy=_text(claims.get("authStrategy")),
         )
 
@@ -95,7 +99,7 @@ class JwtAuthenticator:
             username=str(user.get("username", "")),
             user_id=str(user["_id"]),
             email=_text(user.get("email")),
-            groups=tuple(await current_groups(self._store, user["_id"])),
+            groups=await self._groups(user["_id"]),
             auth_strategy=_text(user.get("authStrategy")),
         )
 

@@ -7,7 +7,7 @@ ObjectId ``_id``s, ``userId``/``roleId`` as ObjectIds, ``__v``, and
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -131,6 +131,39 @@ async def current_groups(store: Store, user_id: Any) -> list[str]:
     profile = (identity or {}).get("profile") or {}
     access_groups = profile.get("accessGroups") or []
     return unique([*names, *(g for g in access_groups if isinstance(g, str))])
+
+
+# The collections :func:`current_groups` reads.
+GROUP_SOURCES = (USER_ROLE, ROLE, USER_IDENTITY)
+# Users whose groups are kept while their sources are unchanged.
+GROUPS_KEPT = 4096
+
+
+class CurrentGroups:
+    """:func:`current_groups` per user, kept while the store says no write
+    reached UserRole, Role or UserIdentity since (the embedded store can tell;
+    on MongoDB every call reads, as SciCat does)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._kept: dict[Any, tuple[Hashable, tuple[str, ...]]] = {}
+
+    async def __call__(self, user_id: Any) -> tuple[str, ...]:
+        # Taken before the reads: a write during them makes the entry stale.
+        stamp = self._store.generation(GROUP_SOURCES)
+        key = id_key(user_id)
+        if stamp is None:
+            return tuple(await current_groups(self._store, key))
+
+        kept = self._kept.get(key)
+        if kept is not None and kept[0] == stamp:
+            return kept[1]
+
+        groups = tuple(await current_groups(self._store, key))
+        if len(self._kept) >= GROUPS_KEPT:
+            del self._kept[next(iter(self._kept))]  # the oldest
+        self._kept[key] = (stamp, groups)
+        return groups
 
 
 def new_profile(user: Document, access_groups: list[str]) -> dict[str, Any]:
