@@ -296,3 +296,25 @@ def test_mongodb_cannot_tell_when_collections_change():
 
     store = MongoStore("mongodb://127.0.0.1:1/scicat")
     assert store.generation(["Role"]) is None
+
+
+async def test_the_planner_follows_indexes_created_and_dropped_after_queries(
+    embedded,
+):
+    rows = embedded.collection("Rows")
+    await rows.insert_many(
+        [{"_id": n, "meta": {"group": f"g{n % 3}"}} for n in range(9)]
+    )
+    query = {"meta.group": "g1"}
+
+    def planned() -> bool:
+        return rows._engine.plan(rows._prepare_filter(query)) is not None
+
+    assert not planned()
+    name = await rows.create_index("meta.group")
+    assert planned()
+    assert [d["_id"] for d in await rows.find(query).to_list(None)] == [1, 4, 7]
+
+    await rows.drop_index(name)
+    assert not planned()
+    assert [d["_id"] for d in await rows.find(query).to_list(None)] == [1, 4, 7]

@@ -24,6 +24,7 @@ from mongomock.collection import Collection as MockCollection
 from common.store.embedded.indexes import HashIndex, IndexSpec
 from common.store.embedded.mongomock_api import filter_applies
 from common.store.embedded.planner import (
+    FieldMap,
     Plan,
     iter_in_order,
     plan,
@@ -46,6 +47,7 @@ class EngineCollection(MockCollection):
     """A mongomock collection whose reads use our indexes and deadline."""
 
     hash_indexes: dict[str, HashIndex]
+    field_map: FieldMap
     order: dict[Hashable, int]
     deadline: float | None
 
@@ -54,6 +56,7 @@ class EngineCollection(MockCollection):
     ) -> None:
         self.hash_indexes = hash_indexes
         self.order = order
+        self.field_map = FieldMap()
         self.deadline = None
 
     @property
@@ -64,7 +67,7 @@ class EngineCollection(MockCollection):
         documents = self.documents
         return plan(
             filter,
-            self.hash_indexes,
+            self.field_map.of(self.hash_indexes),
             lambda values: {v for v in values if v in documents},
             self.implicit_index,
         )

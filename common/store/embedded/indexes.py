@@ -215,5 +215,10 @@ class HashIndex:
             return sets[0]
         return set().union(*sets)
 
+    def lookup_one(self, value: Hashable) -> set[Hashable]:
+        """:meth:`lookup` of one plain value (its own frozen form)."""
+        held = self._entries.get((value,))
+        return held if held else set()
+
     def entries_count(self) -> int:
         return len(self._entries)

@@ -26,7 +26,7 @@ from typing import Any
 
 from bson import ObjectId
 
-from common.store.embedded.indexes import HashIndex, freeze
+from common.store.embedded.indexes import PLAIN, HashIndex, freeze
 
 IdLookup = Callable[[list[Hashable]], set[Hashable]]
 # Builds (or declines to build) a hidden map for an unindexed top-level field.
@@ -57,17 +57,43 @@ class Plan:
         return self.residual is None
 
 
-def plan(
-    filter: Mapping[str, Any],
-    indexes: Mapping[str, HashIndex],
-    id_lookup: IdLookup,
-    implicit_index: ImplicitIndex | None = None,
-) -> Plan | None:
-    """Narrow a filter to candidate keys from the hash indexes, or None to scan."""
+def single_field_map(indexes: Mapping[str, HashIndex]) -> dict[str, HashIndex]:
+    """Field -> the first single-field index on it."""
     by_field: dict[str, HashIndex] = {}
     for index in indexes.values():
         if len(index.fields) == 1:
             by_field.setdefault(index.fields[0], index)
+    return by_field
+
+
+class FieldMap:
+    """:func:`single_field_map` of a collection's indexes, rebuilt only when
+    the set of index objects changes (an index created, dropped or rebuilt)."""
+
+    def __init__(self) -> None:
+        self._built_for: tuple[int, ...] = ()
+        self._map: dict[str, HashIndex] = {}
+
+    def of(self, indexes: Mapping[str, HashIndex]) -> dict[str, HashIndex]:
+        # The map holds the indexes it names, so their ids stay unique.
+        identity = tuple(map(id, indexes.values()))
+        if identity != self._built_for:
+            self._map = single_field_map(indexes)
+            self._built_for = identity
+        return self._map
+
+
+def plan(
+    filter: Mapping[str, Any],
+    by_field: dict[str, HashIndex],
+    id_lookup: IdLookup,
+    implicit_index: ImplicitIndex | None = None,
+) -> Plan | None:
+    """Narrow a filter to candidate keys from the hash indexes, or None to scan.
+
+    ``by_field``: the collection's single-field indexes by field
+    (:class:`FieldMap`); implicit indexes built on the way are added to it.
+    """
     return _Planner(by_field, id_lookup, implicit_index).document(filter)
 
 
@@ -128,9 +154,20 @@ class _Planner:
             return Plan(union, None if exact else {"$or": condition})
         if field_name.startswith("$"):
             return None
+        if type(condition) in _EXACT_TYPES:
+            # The usual point read: one plain value, no operator to unpack.
+            return self._values(field_name, condition, [condition], exact=True)
         values = equality_values(condition)
         if values is None:
             return None
+        exact = all(type(v) in _EXACT_TYPES for v in values)
+        return self._values(field_name, condition, values, exact=exact)
+
+    def _values(
+        self, field_name: str, condition: Any, values: list[Hashable], *, exact: bool
+    ) -> Plan | None:
+        """Equality of ``field_name`` to any of ``values`` (``exact``: all of
+        them have types whose map equality is mongomock's equality)."""
         if field_name == "_id":
             exact_id = all(type(v) in _EXACT_ID_TYPES for v in values)
             residual = None if exact_id else {field_name: condition}
@@ -143,12 +180,15 @@ class _Planner:
                 self._by_field[field_name] = index
         if index is None:
             return None
-        keys = index.lookup((freeze(v),) for v in values)
+        if len(values) == 1 and type(values[0]) in PLAIN:
+            keys = index.lookup_one(values[0])  # plain values are their own freeze
+        else:
+            keys = index.lookup((freeze(v),) for v in values)
         exact = (
-            "." not in field_name
+            exact
+            and "." not in field_name
             and not index.spec.sparse
             and index.spec.partial_filter is None
-            and all(type(v) in _EXACT_TYPES for v in values)
         )
         return Plan(keys, None if exact else {field_name: condition})
 
