@@ -9,7 +9,7 @@ import random
 import mongomock
 import pytest
 
-from common.errors import StoreUnavailableError
+from common.errors import StoreQueryError, StoreUnavailableError
 from common.store import EmbeddedStore
 
 
@@ -318,3 +318,14 @@ async def test_the_planner_follows_indexes_created_and_dropped_after_queries(
     await rows.drop_index(name)
     assert not planned()
     assert [d["_id"] for d in await rows.find(query).to_list(None)] == [1, 4, 7]
+
+
+async def test_a_point_read_of_a_missing_value_still_vets_its_sort(embedded):
+    rows = embedded.collection("Rows")
+    await rows.create_index("group")
+    await rows.insert_many([{"_id": n, "group": "g1"} for n in range(3)])
+
+    assert await rows.find({"group": "none"}).sort("_id", -1).to_list(None) == []
+    for query in ({"group": "none"}, {"group": "g1"}):
+        with pytest.raises(StoreQueryError, match="sort"):
+            await rows.find(query).sort([("_id", 5)]).to_list(None)

@@ -283,6 +283,11 @@ class EmbeddedCollection:
         with self._engine_call(max_time_ms):
             prepared = self._prepare_filter(filter or {})
             found = self._engine.plan(prepared) if prepared else None
+            if found is not None and found.exact and not found.keys:
+                # Nothing can match (a point read of a missing value): only
+                # the sort specification is left to vet.
+                list(self._page(iter(()), sort, 0, 0))
+                return []
             view = (
                 self._ordered_view(sort)
                 if self._walk_pays(found, skip, limit)
