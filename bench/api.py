@@ -133,6 +133,7 @@ def serve_catalogue(
 async def _serve_catalogue(
     conn: Connection, folder: str, port: int, count: int, mongodb_uri: str | None
 ) -> None:
+    from common import collector
     from common.identity.authenticator import JwtAuthenticator
     from common.identity.login import login
     from common.identity.seeding import seed_functional_accounts
@@ -161,6 +162,8 @@ async def _serve_catalogue(
         values["MONGODB_URI"] = mongodb_uri
     settings = Settings(_env_file=None, **values)
     configure_logging(settings.LOG_LEVEL, "json")
+    # The API process's policy (``scicat api`` installs it at its root).
+    collector.install()
 
     store = await open_store(settings)
     await migrations.up(store, settings)
