@@ -1,13 +1,14 @@
 """REST API throughput beside a bare aiohttp handler, same client, same run.
 
-    .venv/bin/python -m bench.api [--datasets 10000] [--seconds 8]
+    .venv/bin/python -m bench.api [--datasets 10000] [--seconds 4] [--rounds 3]
         [--concurrency 8] [--mongodb-uri URI]
 
 The catalogue API (``create_app`` with the real services, token checks and
 store) runs in one child process over ``--datasets`` stored datasets; a bare
 aiohttp application in another child serves, from memory, the very JSON the
 API answered for each request. One aiohttp client in this process drives both
-with the same concurrency and prints requests per second, p50 and p99 for:
+with the same concurrency, in rounds that alternate which server goes first,
+and prints each side's median round (requests per second, p50 and p99) for:
 
 * ``GET /api/v3/datasets/{pid}`` (v3 read by pid, synthetic history included);
 * ``GET /api/v3/datasets/fullquery`` (a page of 25 by type and date range);
@@ -290,6 +291,11 @@ def scenarios(pid: str) -> dict[str, str]:
     }
 
 
+def median(results: list[Result]) -> Result:
+    """The round with the median rate."""
+    return sorted(results, key=lambda result: result.rate)[len(results) // 2]
+
+
 def free_port() -> int:
     import socket
 
@@ -341,21 +347,29 @@ async def run(args: argparse.Namespace) -> None:
                 api_url = f"http://127.0.0.1:{api_port}{path}"
                 for url in (bare_url, api_url):  # warm both up
                     await drive(session, url, headers, seconds=0.5, concurrency=2)
-                ours = await drive(
-                    session,
-                    api_url,
-                    headers,
-                    seconds=args.seconds,
-                    concurrency=args.concurrency,
+                # Rounds alternate which server goes first, so a drift of the
+                # machine's load weighs on both; each side's median round counts.
+                ours_rounds, bare_rounds = [], []
+                for round_number in range(args.rounds):
+                    order = [(api_url, ours_rounds), (bare_url, bare_rounds)]
+                    for url, results in order[:: 1 if round_number % 2 == 0 else -1]:
+                        results.append(
+                            await drive(
+                                session,
+                                url,
+                                headers,
+                                seconds=args.seconds,
+                                concurrency=args.concurrency,
+                            )
+                        )
+                rows.append(
+                    (
+                        name,
+                        len(bodies[str(index)]),
+                        median(ours_rounds),
+                        median(bare_rounds),
+                    )
                 )
-                baseline = await drive(
-                    session,
-                    bare_url,
-                    headers,
-                    seconds=args.seconds,
-                    concurrency=args.concurrency,
-                )
-                rows.append((name, len(bodies[str(index)]), ours, baseline))
 
             for conn in (bare_conn, api_conn):
                 conn.send("stop")
@@ -364,7 +378,8 @@ async def run(args: argparse.Namespace) -> None:
 
     print(
         f"\n{args.datasets} datasets, store {info['store']}, concurrency "
-        f"{args.concurrency}, {args.seconds:g} s per measurement\n"
+        f"{args.concurrency}, median of {args.rounds} alternating rounds of "
+        f"{args.seconds:g} s\n"
     )
     header = (
         f"{'request':<28}{'bytes':>8}  {'API req/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
@@ -384,7 +399,8 @@ async def run(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", type=int, default=10_000)
-    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--mongodb-uri", default=None)
     args = parser.parse_args(argv)
