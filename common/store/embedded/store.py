@@ -194,11 +194,9 @@ class EmbeddedStore:
         # each for 50-key datasets on a loaded 2-core host: 46 s for 100,000);
         # decoding lazily or snapshotting the maps would need the engine to
         # accept undecoded documents.
-        # TODO(embedded store): 100,000 loaded datasets are millions of Python
-        # objects, and a full garbage collection pass over them shows as
-        # 100+ ms write outliers (p95) on a loaded host; gc.freeze() after
-        # the load would skip them, but it is process-wide, so it belongs to
-        # the process root (cli) once measured there.
+        # The loaded documents are millions of acyclic objects: the serving
+        # process's gc policy (common/collector.py) freezes them after the
+        # first full collection, so later ones do not walk them again.
         for name in journal.collections():
             self.collection(name).exists = True
         for collection_name, spec in journal.indexes():
