@@ -12,7 +12,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import bson
+from bson import Int64, ObjectId
 from bson.codec_options import CodecOptions
+from bson.decimal128 import Decimal128
 from bson.errors import BSONError
 
 from common.errors import StoreQueryError
@@ -23,9 +25,51 @@ AWARE: CodecOptions[Document] = CodecOptions(tz_aware=True, tzinfo=dt.UTC)
 NAIVE: CodecOptions[Document] = CodecOptions(tz_aware=False)
 
 
+# Values a BSON round trip gives back equal and immutable: a copy may share them.
+_SHARED: frozenset[type] = frozenset(
+    {str, int, float, bool, type(None), bytes, ObjectId, Decimal128, Int64}
+)
+
+
+class _Foreign(Exception):
+    """A value outside the plain BSON types: the copy falls back to BSON."""
+
+
 def export(document: Mapping[str, Any]) -> Document:
-    """A caller-owned copy of a stored document, dates tz-aware UTC."""
-    return bson.decode(bson.encode(document), codec_options=AWARE)
+    """A caller-owned copy of a stored document, dates tz-aware UTC.
+
+    What a BSON round trip with tz-aware decoding returns, made by walking
+    dicts and lists (about twice as fast for SciCat's documents); a value of
+    any other type sends the whole document through BSON.
+    """
+    try:
+        return _copy_dict(document)
+    except _Foreign:
+        return bson.decode(bson.encode(document), codec_options=AWARE)
+
+
+def _copy_dict(document: Mapping[str, Any]) -> dict[str, Any]:
+    copied: dict[str, Any] = {}
+    for key, value in document.items():
+        copied[key] = value if type(value) in _SHARED else _copy(value)
+    return copied
+
+
+def _copy(value: Any) -> Any:
+    kind = type(value)
+    if kind in _SHARED:
+        return value
+    if kind is dict:
+        return _copy_dict(value)
+    if kind is list:
+        return [item if type(item) in _SHARED else _copy(item) for item in value]
+    if kind is dt.datetime:
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)
+        # BSON keeps milliseconds (stored dates have no more already).
+        excess = value.microsecond % 1000
+        return value.replace(microsecond=value.microsecond - excess, tzinfo=dt.UTC)
+    raise _Foreign
 
 
 def aware(value: Any) -> Any:
