@@ -71,6 +71,12 @@ FILTERS = [
     {"_id": "d5", "ownerGroup": "g1"},
     {"ownerGroup": {"x": 1}},
     {"ownerGroup": {"$ne": "g1"}},
+    # A clause matching nothing empties its conjunction, not an enclosing $or.
+    {"ownerGroup": "nope", "n": {"$gt": 5}},
+    {"n": 3, "ownerGroup": "nope", "meta.group": "g1"},
+    {"$and": [{"ownerGroup": "g1"}, {"ownerGroup": "nope"}]},
+    {"$or": [{"ownerGroup": "nope", "n": 3}, {"meta.group": "g1"}]},
+    {"$or": [{"$and": [{"_id": "nope"}]}, {"_id": "d7"}]},
 ]
 
 
@@ -329,3 +335,5 @@ async def test_a_point_read_of_a_missing_value_still_vets_its_sort(embedded):
     for query in ({"group": "none"}, {"group": "g1"}):
         with pytest.raises(StoreQueryError, match="sort"):
             await rows.find(query).sort([("_id", 5)]).to_list(None)
+        with pytest.raises(StoreQueryError, match="natural"):
+            await rows.find(query).sort([("$natural", 1), ("_id", 1)]).to_list(None)

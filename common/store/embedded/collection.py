@@ -286,7 +286,7 @@ class EmbeddedCollection:
             if found is not None and found.exact and not found.keys:
                 # Nothing can match (a point read of a missing value): only
                 # the sort specification is left to vet.
-                list(self._page(iter(()), sort, 0, 0))
+                _sort_keys(sort)
                 return []
             view = (
                 self._ordered_view(sort)
@@ -381,10 +381,8 @@ class EmbeddedCollection:
         skip: int,
         limit: int,
     ) -> Iterable[Document]:
-        keys = [(k, d) for k, d in sort if not isinstance(d, Mapping)]
-        if any(k == "$natural" for k, _ in keys):
-            if len(keys) > 1:
-                raise StoreQueryError("$natural cannot be combined with other keys")
+        keys = _sort_keys(sort)
+        if keys and keys[0][0] == "$natural":
             ordered = list(documents)
             if keys[0][1] < 0:
                 ordered.reverse()
@@ -392,9 +390,6 @@ class EmbeddedCollection:
         if not keys:
             stop = skip + limit if limit else None
             return itertools.islice(documents, skip, stop)
-        for field_name, direction in keys:
-            if direction not in (1, -1) or field_name.startswith("$"):
-                raise StoreQueryError(f"bad sort specification for {field_name!r}")
         order = sort_key(keys)
         if limit:
             return heapq.nsmallest(skip + limit, documents, key=order)[skip:]
@@ -1090,6 +1085,23 @@ class _Outcome:
         if self.upserted_id is not None:
             raw["upserted"] = self.upserted_id
         return UpdateResult(raw, acknowledged=True)
+
+
+def _sort_keys(sort: list[Any]) -> list[tuple[str, int]]:
+    """The keys of a sort specification that order documents, vetted.
+
+    ``$meta`` entries (a mapping as direction) are left out; ``$natural``
+    comes alone.
+    """
+    keys = [(k, d) for k, d in sort if not isinstance(d, Mapping)]
+    if any(k == "$natural" for k, _ in keys):
+        if len(keys) > 1:
+            raise StoreQueryError("$natural cannot be combined with other keys")
+        return keys
+    for field_name, direction in keys:
+        if direction not in (1, -1) or field_name.startswith("$"):
+            raise StoreQueryError(f"bad sort specification for {field_name!r}")
+    return keys
 
 
 def _exported(document: Document) -> Document:

@@ -117,6 +117,8 @@ class _Planner:
             if found is None:
                 residual[field_name] = condition
                 continue
+            if not found.keys and found.residual is None:
+                return found  # this clause matches nothing: neither does the rest
             plans.append(found)
             if found.residual is not None:
                 if field_name == "$and":
