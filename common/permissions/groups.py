@@ -59,8 +59,8 @@ def member_of(identity: Identity, configured: Iterable[str]) -> bool:
     """True when an authenticated caller holds one of the configured groups."""
     if identity.is_anonymous:
         return False
-    wanted = set(configured)
-    return any(group in wanted for group in identity.groups)
+    wanted = configured if isinstance(configured, frozenset) else set(configured)
+    return not wanted.isdisjoint(identity.groups)
 
 
 def member_or_all(identity: Identity, configured: frozenset[str]) -> bool:
