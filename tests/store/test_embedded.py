@@ -337,3 +337,24 @@ async def test_a_point_read_of_a_missing_value_still_vets_its_sort(embedded):
             await rows.find(query).sort([("_id", 5)]).to_list(None)
         with pytest.raises(StoreQueryError, match="natural"):
             await rows.find(query).sort([("$natural", 1), ("_id", 1)]).to_list(None)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"group": "none", "n": {"$bogus": 1}},
+        {"n": {"$bogus": 1}, "group": "none"},
+    ],
+    ids=str,
+)
+async def test_a_malformed_clause_is_refused_beside_one_matching_nothing(
+    embedded, query
+):
+    rows = embedded.collection("Rows")
+    await rows.create_index("group")
+    await rows.insert_many([{"_id": n, "group": "g1", "n": n} for n in range(3)])
+
+    with pytest.raises(StoreQueryError):
+        await rows.find(query).to_list(None)
+    with pytest.raises(StoreQueryError):
+        await rows.count_documents(query)

@@ -112,13 +112,19 @@ class _Planner:
         """All clauses of a filter document hold: intersect what can be narrowed."""
         plans: list[Plan] = []
         residual: dict[str, Any] = {}
+        # Plain equalities cannot be malformed: once one matches nothing, the
+        # rest need neither planning nor checking.
+        plain = all(
+            type(condition) in _EXACT_TYPES and not field_name.startswith("$")
+            for field_name, condition in filter.items()
+        )
         for field_name, condition in filter.items():
             found = self._clause(field_name, condition)
             if found is None:
                 residual[field_name] = condition
                 continue
-            if not found.keys and found.residual is None:
-                return found  # this clause matches nothing: neither does the rest
+            if plain and not found.keys and found.residual is None:
+                return found
             plans.append(found)
             if found.residual is not None:
                 if field_name == "$and":
