@@ -112,18 +112,14 @@ class _Planner:
         """All clauses of a filter document hold: intersect what can be narrowed."""
         plans: list[Plan] = []
         residual: dict[str, Any] = {}
-        # Plain equalities cannot be malformed: once one matches nothing, the
-        # rest need neither planning nor checking.
-        plain = all(
-            type(condition) in _EXACT_TYPES and not field_name.startswith("$")
-            for field_name, condition in filter.items()
-        )
         for field_name, condition in filter.items():
             found = self._clause(field_name, condition)
             if found is None:
                 residual[field_name] = condition
                 continue
-            if plain and not found.keys and found.residual is None:
+            if not found.keys and found.residual is None and _plain(filter):
+                # Plain equalities cannot be malformed: once one matches
+                # nothing, the rest need neither planning nor checking.
                 return found
             plans.append(found)
             if found.residual is not None:
@@ -199,6 +195,14 @@ class _Planner:
             and index.spec.partial_filter is None
         )
         return Plan(keys, None if exact else {field_name: condition})
+
+
+def _plain(filter: Mapping[str, Any]) -> bool:
+    """Every clause is a field equal to a plain value."""
+    return all(
+        type(condition) in _EXACT_TYPES and not field_name.startswith("$")
+        for field_name, condition in filter.items()
+    )
 
 
 def _intersect(plans: list[Plan], residual: dict[str, Any]) -> Plan | None:
