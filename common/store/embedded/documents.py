@@ -56,9 +56,8 @@ def _copy_dict(document: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _copy(value: Any) -> Any:
+    """A copy of a value not in ``_SHARED`` (callers pass shared ones by)."""
     kind = type(value)
-    if kind in _SHARED:
-        return value
     if kind is dict:
         return _copy_dict(value)
     if kind is list:
