@@ -49,9 +49,11 @@ def export(document: Mapping[str, Any]) -> Document:
 
 
 def _copy_dict(document: Mapping[str, Any]) -> dict[str, Any]:
-    copied: dict[str, Any] = {}
+    # A C-level shallow copy, then only the values that are not shared replaced.
+    copied = dict(document)
     for key, value in document.items():
-        copied[key] = value if type(value) in _SHARED else _copy(value)
+        if type(value) not in _SHARED:
+            copied[key] = _copy(value)
     return copied
 
 
@@ -61,13 +63,26 @@ def _copy(value: Any) -> Any:
     if kind is dict:
         return _copy_dict(value)
     if kind is list:
-        return [item if type(item) in _SHARED else _copy(item) for item in value]
+        copied = value.copy()
+        for index, item in enumerate(value):
+            if type(item) not in _SHARED:
+                copied[index] = _copy(item)
+        return copied
     if kind is dt.datetime:
         if value.tzinfo is not None:
             value = value.astimezone(dt.UTC)
-        # BSON keeps milliseconds (stored dates have no more already).
-        excess = value.microsecond % 1000
-        return value.replace(microsecond=value.microsecond - excess, tzinfo=dt.UTC)
+        # BSON keeps milliseconds (stored dates have no more already). The
+        # constructor is about three times faster than ``replace``.
+        return dt.datetime(
+            value.year,
+            value.month,
+            value.day,
+            value.hour,
+            value.minute,
+            value.second,
+            value.microsecond - value.microsecond % 1000,
+            dt.UTC,
+        )
     raise _Foreign
 
 
