@@ -24,6 +24,7 @@ __all__ = ["JSONDecodeError", "dumps", "format_datetime", "loads"]
 JSONDecodeError = orjson.JSONDecodeError
 
 _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+_ISO_MILLIS = "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ"
 
 
 def format_datetime(value: dt.datetime) -> str:
@@ -34,11 +35,17 @@ def format_datetime(value: dt.datetime) -> str:
     """
     if value.tzinfo is not None and value.tzinfo is not dt.UTC:
         value = value.astimezone(dt.UTC)
-    # Formatting the fields is several times faster than strftime, and pads the
-    # year to four digits as JavaScript does (strftime's %Y does not below 1000).
-    return (
-        f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:"
-        f"{value.minute:02d}:{value.second:02d}.{value.microsecond // 1000:03d}Z"
+    # Formatting the fields is several times faster than strftime (and %-style
+    # twice as fast as an f-string with format specs), and pads the year to
+    # four digits as JavaScript does (strftime's %Y does not below 1000).
+    return _ISO_MILLIS % (
+        value.year,
+        value.month,
+        value.day,
+        value.hour,
+        value.minute,
+        value.second,
+        value.microsecond // 1000,
     )
 
 
