@@ -326,6 +326,45 @@ async def test_the_planner_follows_indexes_created_and_dropped_after_queries(
     assert [d["_id"] for d in await rows.find(query).to_list(None)] == [1, 4, 7]
 
 
+async def test_the_planner_forgets_indexes_of_a_dropped_collection(embedded):
+    rows = embedded.collection("Rows")
+    await rows.create_index("group")
+    await rows.insert_many([{"_id": n, "group": f"g{n % 2}"} for n in range(4)])
+    query = {"group": "g1"}
+
+    def planned() -> bool:
+        return rows._engine.plan(rows._prepare_filter(query)) is not None
+
+    assert planned()
+    await rows.drop()
+    assert not planned()
+    await rows.insert_many([{"_id": n, "group": f"g{n % 2}"} for n in range(4)])
+    assert [d["_id"] for d in await rows.find(query).to_list(None)] == [1, 3]
+
+
+def test_an_index_table_rebuilds_its_field_map_only_after_a_change():
+    from common.store.embedded.indexes import HashIndex, IndexSpec, IndexTable
+
+    def index(name: str, field: str) -> HashIndex:
+        return HashIndex(IndexSpec(name=name, keys=[(field, 1)]))
+
+    table = IndexTable()
+    first, second = index("a_1", "a"), index("a_2", "a")
+    table.put("a_1", first)
+    table.put("a_2", second)
+    table.put("ab", HashIndex(IndexSpec(name="ab", keys=[("a", 1), ("b", 1)])))
+
+    served = table.by_field()
+    assert served == {"a": first}
+    assert table.by_field() is served
+    table.remove("a_1")
+    assert table.by_field() == {"a": second}
+    table.remove("missing")
+    table.clear()
+    assert table.by_field() == {}
+    assert len(table) == 0
+
+
 async def test_a_point_read_of_a_missing_value_still_vets_its_sort(embedded):
     rows = embedded.collection("Rows")
     await rows.create_index("group")

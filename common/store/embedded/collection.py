@@ -72,6 +72,7 @@ from common.store.embedded.indexes import (
     PLAIN,
     HashIndex,
     IndexSpec,
+    IndexTable,
     document_key,
     path_values,
 )
@@ -132,7 +133,7 @@ class EmbeddedCollection:
         self._store = store
         self._engine = engine
         self._specs: dict[str, IndexSpec] = {}
-        self._hash: dict[str, HashIndex] = {}
+        self._hash = IndexTable()
         self._order: dict[Hashable, int] = {}
         self._sequence = itertools.count()
         self.exists = False
@@ -165,7 +166,7 @@ class EmbeddedCollection:
     def build_indexes(self) -> None:
         for spec in self._specs.values():
             if spec.is_hashable:
-                self._hash[spec.name] = self._build(spec, strict=False)
+                self._hash.put(spec.name, self._build(spec, strict=False))
 
     def _build(self, spec: IndexSpec, *, strict: bool) -> HashIndex:
         index = HashIndex(spec)
@@ -627,7 +628,7 @@ class EmbeddedCollection:
             if other.is_text and spec.is_text:
                 raise StoreQueryError("only one text index per collection")
         if spec.is_hashable:
-            self._hash[spec.name] = self._build(spec, strict=True)
+            self._hash.put(spec.name, self._build(spec, strict=True))
         self._specs[spec.name] = spec
         record = bson.encode(spec.to_record())
         entries = [*self._touch(), IndexChange(self.name, spec.name, record)]
@@ -645,7 +646,7 @@ class EmbeddedCollection:
         if name not in self._specs:
             raise StoreQueryError(f"index not found with name [{name}]")
         del self._specs[name]
-        self._hash.pop(name, None)
+        self._hash.remove(name)
         self._views.clear()  # rebuilt on demand from the indexes that remain
         await self._persist([IndexChange(self.name, name, None)])
 

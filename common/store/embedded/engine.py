@@ -21,10 +21,9 @@ import mongomock
 from bson.codec_options import CodecOptions
 from mongomock.collection import Collection as MockCollection
 
-from common.store.embedded.indexes import HashIndex, IndexSpec
+from common.store.embedded.indexes import HashIndex, IndexSpec, IndexTable
 from common.store.embedded.mongomock_api import filter_applies
 from common.store.embedded.planner import (
-    FieldMap,
     Plan,
     iter_in_order,
     plan,
@@ -46,17 +45,13 @@ class QueryTimeout(Exception):
 class EngineCollection(MockCollection):
     """A mongomock collection whose reads use our indexes and deadline."""
 
-    hash_indexes: dict[str, HashIndex]
-    field_map: FieldMap
+    hash_indexes: IndexTable
     order: dict[Hashable, int]
     deadline: float | None
 
-    def attach(
-        self, hash_indexes: dict[str, HashIndex], order: dict[Hashable, int]
-    ) -> None:
+    def attach(self, hash_indexes: IndexTable, order: dict[Hashable, int]) -> None:
         self.hash_indexes = hash_indexes
         self.order = order
-        self.field_map = FieldMap()
         self.deadline = None
 
     @property
@@ -67,7 +62,7 @@ class EngineCollection(MockCollection):
         documents = self.documents
         return plan(
             filter,
-            self.field_map.of(self.hash_indexes),
+            self.hash_indexes.by_field(),
             lambda values: {v for v in values if v in documents},
             self.implicit_index,
         )
@@ -79,7 +74,7 @@ class EngineCollection(MockCollection):
         declared index, so an ``$or`` branch such as ``sharedWith: email`` does
         not force a scan; ``index_information`` does not show it.
         """
-        names = self.hash_indexes
+        names = self.hash_indexes.names()
         implicit = sum(1 for name in names if name.startswith(IMPLICIT_PREFIX))
         if implicit >= _MAX_IMPLICIT or not self.documents:
             return None
@@ -87,7 +82,7 @@ class EngineCollection(MockCollection):
         index = HashIndex(spec)
         for key, document in self.documents.items():
             index.add(key, index.keys_of(document))
-        self.hash_indexes[spec.name] = index
+        self.hash_indexes.put(spec.name, index)
         logger.info(
             "implicit index built",
             extra={"collection": self.name, "field": field_name},

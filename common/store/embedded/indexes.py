@@ -222,3 +222,50 @@ class HashIndex:
 
     def entries_count(self) -> int:
         return len(self._entries)
+
+
+class IndexTable:
+    """A collection's hash indexes by name, and which one serves each field.
+
+    Every change goes through :meth:`put`, :meth:`remove` or :meth:`clear`, so
+    the field map the planner reads on every query is rebuilt only after one.
+    """
+
+    def __init__(self) -> None:
+        self._by_name: dict[str, HashIndex] = {}
+        self._by_field: dict[str, HashIndex] | None = None
+
+    def __len__(self) -> int:
+        return len(self._by_name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name
+
+    def names(self) -> Iterable[str]:
+        return self._by_name.keys()
+
+    def values(self) -> Iterable[HashIndex]:
+        return self._by_name.values()
+
+    def put(self, name: str, index: HashIndex) -> None:
+        self._by_name[name] = index
+        self._by_field = None
+
+    def remove(self, name: str) -> None:
+        if self._by_name.pop(name, None) is not None:
+            self._by_field = None
+
+    def clear(self) -> None:
+        self._by_name.clear()
+        self._by_field = None
+
+    def by_field(self) -> dict[str, HashIndex]:
+        """Field -> the first single-field index on it (the planner may add an
+        implicit one it built; any change of the table starts a new map)."""
+        if self._by_field is None:
+            by_field: dict[str, HashIndex] = {}
+            for index in self._by_name.values():
+                if len(index.fields) == 1:
+                    by_field.setdefault(index.fields[0], index)
+            self._by_field = by_field
+        return self._by_field

@@ -57,32 +57,6 @@ class Plan:
         return self.residual is None
 
 
-def single_field_map(indexes: Mapping[str, HashIndex]) -> dict[str, HashIndex]:
-    """Field -> the first single-field index on it."""
-    by_field: dict[str, HashIndex] = {}
-    for index in indexes.values():
-        if len(index.fields) == 1:
-            by_field.setdefault(index.fields[0], index)
-    return by_field
-
-
-class FieldMap:
-    """:func:`single_field_map` of a collection's indexes, rebuilt only when
-    the set of index objects changes (an index created, dropped or rebuilt)."""
-
-    def __init__(self) -> None:
-        self._built_for: tuple[int, ...] = ()
-        self._map: dict[str, HashIndex] = {}
-
-    def of(self, indexes: Mapping[str, HashIndex]) -> dict[str, HashIndex]:
-        # The map holds the indexes it names, so their ids stay unique.
-        identity = tuple(map(id, indexes.values()))
-        if identity != self._built_for:
-            self._map = single_field_map(indexes)
-            self._built_for = identity
-        return self._map
-
-
 def plan(
     filter: Mapping[str, Any],
     by_field: dict[str, HashIndex],
@@ -92,7 +66,8 @@ def plan(
     """Narrow a filter to candidate keys from the hash indexes, or None to scan.
 
     ``by_field``: the collection's single-field indexes by field
-    (:class:`FieldMap`); implicit indexes built on the way are added to it.
+    (:meth:`IndexTable.by_field`); implicit indexes built on the way are added
+    to it.
     """
     return _Planner(by_field, id_lookup, implicit_index).document(filter)
 
