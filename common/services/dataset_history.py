@@ -30,9 +30,11 @@ async def synthetic_history(
     cursor = (
         store.collection(HISTORY_COLLECTION)
         .find(
+            # The selective clause first: the embedded store's planner stops
+            # at a clause that matches nothing (most datasets have no rows).
             {
-                "subsystem": "Dataset",
                 "documentId": dataset.get("_id"),
+                "subsystem": "Dataset",
                 "operation": "update",
             },
             max_time_ms=max_time_ms,

@@ -184,6 +184,8 @@ def _intersect(plans: list[Plan], residual: dict[str, Any]) -> Plan | None:
     """The conjunction of plans; ``residual``: the conjuncts still to check."""
     if not plans:
         return None
+    if len(plans) == 1:
+        return Plan(plans[0].keys, residual or None)
     plans.sort(key=lambda p: len(p.keys))
     keys = plans[0].keys
     for other in plans[1:]:
