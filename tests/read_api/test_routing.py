@@ -211,3 +211,29 @@ def test_post_defaults_to_201_and_others_to_200():
         200,
         200,
     )
+
+
+@pytest.mark.parametrize(
+    ("raw", "decoded"),
+    [
+        ("20.500%2Fabc", "20.500/abc"),
+        ("%C3%A9t%C3%A9", "été"),
+        ("caf%C3%A9-ü", "café-ü"),
+        ("100%25", "100%"),
+        ("a+b", "a+b"),
+    ],
+)
+def test_parameters_are_percent_decoded_as_utf8(raw, decoded):
+    router = _router(("GET", "/api/v3/datasets/{pid}"))
+
+    match = router.resolve("GET", f"/api/v3/datasets/{raw}")
+
+    assert match.params == {"pid": decoded}
+
+
+@pytest.mark.parametrize("raw", ["%C3", "%FF%FE", "ok%E9", "\udcff%2F"])
+def test_parameters_that_are_not_utf8_once_decoded_are_refused(raw):
+    router = _router(("GET", "/api/v3/datasets/{pid}"))
+
+    with pytest.raises(InvalidError, match="Failed to decode param"):
+        router.resolve("GET", f"/api/v3/datasets/{raw}")
