@@ -23,6 +23,8 @@ def relation_names(
     specs: Sequence[IncludeSpec], relations: Mapping[str, Relation]
 ) -> list[str]:
     """The relation names ``specs`` ask for (``all`` expanded), in order."""
+    if not specs:
+        return []
     if any(spec.relation == ALL for spec in specs):
         return list(relations)
     return list(dict.fromkeys(spec.relation for spec in specs))

@@ -193,3 +193,45 @@ async def test_worker_status_mapping_plugs_in_as_a_probe(api_client_factory):
     assert down["details"]["rabbitmq"]["message"] == "connection refused"
     assert down["details"]["rabbitmq"]["failedAttempts"] == 1
     assert up["info"]["rabbitmq"]["status"] == "up"
+
+
+def test_request_metrics_read_as_prometheus_client_instruments_would():
+    from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+
+    from read_api.metrics import _LATENCY_BUCKETS, Metrics
+
+    metrics = Metrics()
+    reference = CollectorRegistry()
+    counter = Counter(
+        "scicat_http_requests",
+        "HTTP requests answered, by route template and status.",
+        ("method", "route", "status"),
+        registry=reference,
+    )
+    histogram = Histogram(
+        "scicat_http_request_duration_seconds",
+        "Time to answer an HTTP request, by route template.",
+        ("method", "route"),
+        buckets=_LATENCY_BUCKETS,
+        registry=reference,
+    )
+    observations = [
+        ("GET", "/api/v3/datasets/{pid}", 200, 0.0004),
+        ("GET", "/api/v3/datasets/{pid}", 200, 0.001),  # on a bound: counted in it
+        ("GET", "/api/v3/datasets/{pid}", 404, 0.0031),
+        ("POST", "/api/v3/datasets", 201, 0.75),
+        ("GET", "<unmatched>", 404, 12.5),  # past the last bound: +Inf only
+    ]
+    for method, route, status, seconds in observations:
+        metrics.observe_request(method, route, status, seconds)
+        counter.labels(method, route, str(status)).inc()
+        histogram.labels(method, route).observe(seconds)
+
+    def samples(text: bytes) -> list[str]:
+        return sorted(
+            line
+            for line in text.decode().splitlines()
+            if line and "_created" not in line
+        )
+
+    assert samples(metrics.render()[0]) == samples(generate_latest(reference))
