@@ -235,12 +235,6 @@ class IndexTable:
         self._by_name: dict[str, HashIndex] = {}
         self._by_field: dict[str, HashIndex] | None = None
 
-    def __len__(self) -> int:
-        return len(self._by_name)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._by_name
-
     def names(self) -> Iterable[str]:
         return self._by_name.keys()
 
