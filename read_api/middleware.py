@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import os
 import re
@@ -34,6 +35,7 @@ from read_api.metrics import UNMATCHED_ROUTE, Metrics
 from read_api.routing import ErrorShape
 
 __all__ = [
+    "RequestIds",
     "bearer_token",
     "cors_middleware",
     "errors_middleware",
@@ -52,15 +54,37 @@ _CLIENT_CLOSED = 499
 _CORS_METHODS = "GET,HEAD,PUT,PATCH,POST,DELETE"
 
 
+class RequestIds:
+    """New request ids (32 hex digits): unique, not secret.
+
+    A random prefix per process and a counter, instead of a ``getrandom``
+    system call per request (about 3 us of each request on a VM). A forked
+    child draws its own prefix, so processes forked from one parent do not
+    repeat each other's ids.
+    """
+
+    def __init__(self) -> None:
+        self._reseed()
+        os.register_at_fork(after_in_child=self._reseed)
+
+    def _reseed(self) -> None:
+        self._prefix = os.urandom(8).hex()
+        self._counter = itertools.count()
+
+    def __call__(self) -> str:
+        return f"{self._prefix}{next(self._counter):016x}"
+
+
+new_request_id = RequestIds()
+
+
 def observe_middleware(metrics: Metrics) -> Middleware:
     """Request id, one structured log line and the metrics for every request."""
 
     @web.middleware
     async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        request_id = (
-            incoming if _SAFE_REQUEST_ID.match(incoming) else os.urandom(16).hex()
-        )
+        request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else new_request_id()
         request[REQUEST_ID] = request_id
         context = request_id_var.set(request_id)
         started = time.perf_counter()

@@ -190,3 +190,29 @@ async def test_a_safe_incoming_request_id_is_kept(client):
 
     assert response.headers["X-Request-Id"] == "trace-123"
     assert unsafe.headers["X-Request-Id"] != "bad\tid {}"
+
+
+def test_new_request_ids_are_unique_hex_and_differ_in_a_forked_child():
+    import os
+    import re
+
+    from read_api.middleware import RequestIds
+
+    ids = RequestIds()
+    made = [ids() for _ in range(10_000)]
+    assert len(set(made)) == len(made)
+    assert all(re.fullmatch(r"[0-9a-f]{32}", made_id) for made_id in made)
+    assert RequestIds()()[:16] != made[0][:16]  # another process's prefix
+
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child reports through the pipe
+        os.write(writer, ids().encode())
+        os._exit(0)
+    os.close(writer)
+    os.waitpid(child, 0)
+    from_child = os.read(reader, 64).decode()
+    os.close(reader)
+    assert re.fullmatch(r"[0-9a-f]{32}", from_child)
+    assert from_child[:16] != made[0][:16]
+    assert from_child not in made
