@@ -47,6 +47,9 @@ def make_dispatcher(router: Router) -> Handler:
 
 def render(route: Route, result: Any) -> web.StreamResponse:
     """Turn a handler's return value into the response SciCat would send."""
+    if type(result) is dict or type(result) is list:
+        # Most answers; tested first, as StreamResponse is an ABC (a slow check).
+        return _json_response(result, route.success_status, None)
     if isinstance(result, web.StreamResponse):
         return result
     if isinstance(result, Reply):

@@ -190,7 +190,11 @@ class EmbeddedCollection:
         skip: int = 0,
         max_time_ms: int | None = None,
     ) -> Document | None:
-        if filter is not None and not isinstance(filter, Mapping):
+        if (
+            filter is not None
+            and type(filter) is not dict
+            and not isinstance(filter, Mapping)
+        ):
             filter = {"_id": filter}
         found = self._find(filter, projection, sort_list(sort), skip, 1, max_time_ms)
         return found[0] if found else None
@@ -728,7 +732,8 @@ class EmbeddedCollection:
     def _prepare_filter(self, filter: Filter | None) -> dict[str, Any]:
         if filter is None:
             return {}
-        if not isinstance(filter, Mapping):
+        # A dict is tested first: isinstance against an ABC costs a Python call.
+        if type(filter) is not dict and not isinstance(filter, Mapping):
             raise StoreQueryError("a filter must be a document")
         if all(
             type(key) is str and not key.startswith("$") and _plain_condition(value)
@@ -1094,7 +1099,9 @@ def _sort_keys(sort: list[Any]) -> list[tuple[str, int]]:
     ``$meta`` entries (a mapping as direction) are left out; ``$natural``
     comes alone.
     """
-    keys = [(k, d) for k, d in sort if not isinstance(d, Mapping)]
+    if not sort:
+        return []
+    keys = [(k, d) for k, d in sort if type(d) is int or not isinstance(d, Mapping)]
     if any(k == "$natural" for k, _ in keys):
         if len(keys) > 1:
             raise StoreQueryError("$natural cannot be combined with other keys")

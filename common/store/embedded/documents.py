@@ -146,6 +146,8 @@ def check_update(update: Any) -> None:
 def sort_list(key_or_list: SortSpec, direction: int | None = None) -> list[Any]:
     if key_or_list is None:
         return []
+    if type(key_or_list) is list:  # the usual [(key, direction), ...]
+        return [tuple(item) for item in key_or_list]
     if isinstance(key_or_list, str):
         return [(key_or_list, 1 if direction is None else direction)]
     if isinstance(key_or_list, Mapping):
