@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterator
+from itertools import accumulate
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily
@@ -20,6 +21,8 @@ __all__ = ["UNMATCHED_ROUTE", "Metrics"]
 UNMATCHED_ROUTE = "<unmatched>"
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10)
+# The buckets' ``le`` labels as prometheus_client writes them (``1.0``, ``+Inf``).
+_LE_LABELS = (*(repr(float(bound)) for bound in _LATENCY_BUCKETS), "+Inf")
 
 _REQUESTS = "scicat_http_requests"
 _REQUESTS_HELP = "HTTP requests answered, by route template and status."
@@ -77,21 +80,10 @@ class _RequestCollector(Collector):
             _LATENCY, _LATENCY_HELP, labels=("method", "route")
         )
         for latency_labels, histogram in list(self.latency.items()):
-            cumulative, buckets = 0, []
-            for bound, count in zip(
-                (*map(float, _LATENCY_BUCKETS), float("inf")),
-                histogram.counts,
-                strict=True,
-            ):
-                cumulative += count
-                buckets.append((_bucket_label(bound), cumulative))
+            cumulative = accumulate(histogram.counts)
+            buckets = list(zip(_LE_LABELS, cumulative, strict=True))
             latency.add_metric(latency_labels, buckets, histogram.total)
         yield latency
-
-
-def _bucket_label(bound: float) -> str:
-    """The ``le`` label as prometheus_client writes it: ``0.001``, ``1.0``, ``+Inf``."""
-    return "+Inf" if bound == float("inf") else repr(bound)
 
 
 class Metrics:
